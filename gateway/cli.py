@@ -1,0 +1,163 @@
+"""Command line: parse arguments, configure logging, build Settings and run the app."""
+
+import argparse
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any, NoReturn
+
+from aiohttp import web
+from pydantic import ValidationError
+from pydantic.fields import FieldInfo
+
+from gateway import __version__
+from gateway.app import create_app
+from gateway.logs import RedactingAccessLogger, configure_logging
+from gateway.settings import ENV_PREFIX, Settings
+
+log = logging.getLogger(__name__)
+
+PROG = "timer-gateway"
+
+
+def env_name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def flag_name(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
+def describe(name: str, info: FieldInfo) -> str:
+    default = "required" if info.is_required() else f"default: {info.get_default()!r}"
+    return f"{info.description} [{env_name(name)}; {default}]"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="A GitScrum-style /time-trackings API in front of Redmine.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve",
+        help="run the gateway",
+        description="Run the gateway. Every setting comes from its GATEWAY_* environment "
+        "variable; a flag given here overrides it.",
+    )
+    for name, info in Settings.model_fields.items():
+        if info.annotation is bool:
+            serve.add_argument(
+                flag_name(name),
+                dest=name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=describe(name, info),
+            )
+        else:
+            serve.add_argument(
+                flag_name(name), dest=name, default=None, metavar="VALUE", help=describe(name, info)
+            )
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        name: getattr(args, name)
+        for name in Settings.model_fields
+        if getattr(args, name, None) is not None
+    }
+    return Settings(**overrides)
+
+
+def setting_problems(exc: ValidationError) -> list[str]:
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        message = "is required" if error["type"] == "missing" else error["msg"]
+        if field:
+            shown = "" if error["type"] == "missing" else f" (got {error['input']!r})"
+            lines.append(f"{env_name(field)}: {message}{shown}")
+        else:
+            lines.append(message.removeprefix("Value error, "))
+    return lines
+
+
+def run_worker(settings: Settings, *, reuse_port: bool) -> None:
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        reuse_port=reuse_port,
+        access_log_class=RedactingAccessLogger,
+        access_log=logging.getLogger("gateway.access") if settings.access_log else None,
+        print=None,
+    )
+
+
+def worker_process(settings: Settings) -> None:
+    # Its own session, so a terminal's Ctrl-C reaches only the parent, which forwards one SIGTERM.
+    os.setsid()
+    run_worker(settings, reuse_port=True)
+
+
+def run_workers(settings: Settings) -> int:
+    """Pre-fork parent: N processes share the port through SO_REUSEPORT."""
+    context = multiprocessing.get_context("fork")
+    workers = [
+        context.Process(target=worker_process, args=(settings,), name=f"worker-{n}")
+        for n in range(settings.workers)
+    ]
+    for worker in workers:
+        worker.start()
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            log.info("stopping workers signal=%s", signal.Signals(signum).name)
+            for worker in workers:
+                if worker.is_alive():
+                    worker.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    exit_code = 0
+    while any(worker.is_alive() for worker in workers):
+        for worker in workers:
+            worker.join(timeout=0.5)
+            if worker.exitcode not in (None, 0) and not stopping:
+                log.error("worker died name=%s exitcode=%s", worker.name, worker.exitcode)
+                exit_code = 1
+                stop(signal.SIGTERM, None)
+    return exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = settings_from(args)
+    except ValidationError as exc:
+        for line in setting_problems(exc):
+            print(f"{PROG}: error: {line}", file=sys.stderr)
+        sys.exit(2)
+    configure_logging(settings.log_level, settings.log_format)
+    log.info(
+        "starting version=%s listen=%s:%s workers=%s redmine_host=%s store=%s",
+        __version__,
+        settings.host,
+        settings.port,
+        settings.workers,
+        settings.redmine_url.host,
+        "redis" if settings.redis_url else "embedded",
+    )
+    if settings.workers == 1:
+        run_worker(settings, reuse_port=False)
+        sys.exit(0)
+    sys.exit(run_workers(settings))

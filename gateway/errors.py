@@ -1,0 +1,78 @@
+"""Exception hierarchy and the middleware that turns it into the gateway's one JSON error shape."""
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import ClassVar
+
+from aiohttp import web
+from pydantic import ValidationError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+FieldErrors = Mapping[str, Sequence[str]]
+
+
+class GatewayError(Exception):
+    status: ClassVar[int] = 500
+    error_code: ClassVar[str] = "INTERNAL_ERROR"
+
+    def __init__(self, message: str, field_errors: FieldErrors | None = None) -> None:
+        super().__init__(message)
+        self.field_errors: FieldErrors = field_errors or {}
+
+
+class BadRequest(GatewayError):
+    status = 400
+    error_code = "BAD_REQUEST"
+
+
+class MethodNotAllowed(GatewayError):
+    status = 405
+    error_code = "METHOD_NOT_ALLOWED"
+
+
+class UpstreamUnavailable(GatewayError):
+    status = 502
+    error_code = "UPSTREAM_UNAVAILABLE"
+
+
+class UpstreamTimeout(GatewayError):
+    status = 504
+    error_code = "UPSTREAM_TIMEOUT"
+
+
+def error_response(
+    status: int, error_code: str, message: str, field_errors: FieldErrors
+) -> web.Response:
+    body = {
+        "message": message,
+        "error_code": error_code,
+        "errors": {k: list(v) for k, v in field_errors.items()},
+    }
+    return web.json_response(body, status=status)
+
+
+def field_errors_from(exc: ValidationError) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for item in exc.errors():
+        name = ".".join(str(part) for part in item["loc"]) or "body"
+        errors.setdefault(name, []).append(item["msg"])
+    return errors
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except GatewayError as exc:
+        return error_response(exc.status, exc.error_code, str(exc), exc.field_errors)
+    except ValidationError as exc:
+        return error_response(
+            422, "VALIDATION_FAILED", "The given data was invalid.", field_errors_from(exc)
+        )
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("unhandled error method=%s path=%s", request.method, request.path)
+        return error_response(500, "INTERNAL_ERROR", "unexpected error", {})

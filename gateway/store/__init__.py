@@ -1,0 +1,1 @@
+"""Redis-backed state: key names, Lua scripts and the RedisStore over them."""
