@@ -9,6 +9,8 @@ from gateway.errors import BadRequest, Handler, MethodNotAllowed
 async def refuse_foreign_targets(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.method == hdrs.METH_CONNECT:
         raise MethodNotAllowed("CONNECT is not supported: the gateway only forwards to Redmine.")
-    if request.message.url.absolute:
-        raise BadRequest("Absolute-form request targets are refused: send the path only.")
+    # Origin-form targets start with "/"; absolute-form ("http://host/...") and asterisk-form
+    # ("*") would name something other than Redmine.
+    if not request.raw_path.startswith("/"):
+        raise BadRequest("Only origin-form request targets (a path) are accepted.")
     return await handler(request)

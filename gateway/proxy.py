@@ -28,7 +28,6 @@ HOP_BY_HOP = frozenset(
 # The client library must not add headers the caller did not send (Redmine would see a different
 # request than it would without the gateway).
 NO_AUTO_HEADERS = frozenset({hdrs.ACCEPT, hdrs.ACCEPT_ENCODING, hdrs.USER_AGENT, hdrs.CONTENT_TYPE})
-RETRYABLE_METHODS = frozenset({hdrs.METH_GET, hdrs.METH_HEAD, hdrs.METH_OPTIONS})
 BUFFERED_BODY_MAX_BYTES = 256 * 1024
 STREAM_CHUNK_BYTES = 64 * 1024
 
@@ -90,34 +89,29 @@ class Proxy:
     async def _send(
         self, request: web.Request, url: URL, headers: CIMultiDict[str]
     ) -> aiohttp.ClientResponse:
-        has_body = request.body_exists
-        retries_left = 1 if request.method in RETRYABLE_METHODS and not has_body else 0
-        while True:
-            try:
-                return await self._session.request(
-                    request.method,
-                    url,
-                    headers=headers,
-                    data=request.content if has_body else None,
-                    allow_redirects=False,
-                    skip_auto_headers=NO_AUTO_HEADERS,
-                )
-            except TimeoutError as exc:
-                log.warning("upstream timeout method=%s path=%s", request.method, request.path)
-                raise UpstreamTimeout("Redmine did not answer in time.") from exc
-            except aiohttp.ClientError as exc:
-                # A pooled keep-alive connection the upstream already closed fails this way; a
-                # request without a body can safely go out again on a fresh connection.
-                if retries_left and isinstance(exc, aiohttp.ServerDisconnectedError):
-                    retries_left -= 1
-                    continue
-                log.warning(
-                    "upstream unavailable method=%s path=%s error=%s",
-                    request.method,
-                    request.path,
-                    type(exc).__name__,
-                )
-                raise UpstreamUnavailable("Redmine could not be reached.") from exc
+        # aiohttp itself resends an idempotent request once when a pooled keep-alive connection
+        # turns out to be closed, and only while no byte of its body has been consumed; POST and
+        # PATCH are never resent.
+        try:
+            return await self._session.request(
+                request.method,
+                url,
+                headers=headers,
+                data=request.content if request.body_exists else None,
+                allow_redirects=False,
+                skip_auto_headers=NO_AUTO_HEADERS,
+            )
+        except TimeoutError as exc:
+            log.warning("upstream timeout method=%s path=%s", request.method, request.path)
+            raise UpstreamTimeout("Redmine did not answer in time.") from exc
+        except aiohttp.ClientError as exc:
+            log.warning(
+                "upstream unavailable method=%s path=%s error=%s",
+                request.method,
+                request.path,
+                type(exc).__name__,
+            )
+            raise UpstreamUnavailable("Redmine could not be reached.") from exc
 
     async def _relay(
         self, request: web.Request, upstream: aiohttp.ClientResponse

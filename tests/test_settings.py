@@ -1,0 +1,65 @@
+"""Settings validation: what start-up accepts and refuses."""
+
+import pytest
+from pydantic import ValidationError
+
+from gateway.settings import Settings
+
+REDMINE = "http://127.0.0.1:3000"
+
+
+@pytest.mark.parametrize(
+    ("url", "base"),
+    [
+        ("http://127.0.0.1:3000", "http://127.0.0.1:3000"),
+        ("http://127.0.0.1:3000/", "http://127.0.0.1:3000"),
+        ("http://host/redmine", "http://host/redmine"),
+        ("https://host/redmine/", "https://host/redmine"),
+    ],
+)
+def test_redmine_base_has_no_trailing_slash(url: str, base: str) -> None:
+    assert Settings(redmine_url=url).redmine_base == base
+
+
+def test_environment_supplies_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_REDMINE_URL", REDMINE)
+    monkeypatch.setenv("GATEWAY_PORT", "9001")
+    monkeypatch.setenv("GATEWAY_LOG_LEVEL", "debug")
+    monkeypatch.setenv("GATEWAY_LOG_FORMAT", "JSON")
+    monkeypatch.setenv("GATEWAY_REDIS_URL", "rediss://cache.example:6380/2")
+    settings = Settings()
+    assert settings.port == 9001
+    assert settings.log_level == "DEBUG"
+    assert settings.log_format == "json"
+    assert str(settings.redis_url) == "rediss://cache.example:6380/2"
+
+
+def test_defaults() -> None:
+    settings = Settings(redmine_url=REDMINE)
+    assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8080, 1)
+    assert (settings.upstream_timeout_s, settings.upstream_connect_timeout_s) == (30.0, 5.0)
+    assert settings.redis_url is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("port", 70000),
+        ("upstream_timeout_s", 0),
+        ("upstream_connect_timeout_s", -1),
+        ("log_format", "xml"),
+        ("log_level", "LOUD"),
+        ("redis_url", "http://not-redis"),
+        ("workers", 0),
+    ],
+)
+def test_bad_values_are_refused(field: str, value: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings.model_validate({"redmine_url": REDMINE, field: value})
+    assert caught.value.errors()[0]["loc"] == (field,)
+
+
+def test_several_workers_need_a_shared_redis() -> None:
+    with pytest.raises(ValidationError, match="GATEWAY_REDIS_URL"):
+        Settings(redmine_url=REDMINE, workers=2)
+    assert Settings(redmine_url=REDMINE, workers=2, redis_url="redis://r:6379/0").workers == 2
