@@ -1,5 +1,8 @@
-"""create_app() and the cleanup contexts that own its clients."""
+"""create_app() and the cleanup contexts that own its clients and background work."""
 
+import asyncio
+import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -8,24 +11,59 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from gateway import routes
-from gateway.appkeys import PROXY, SETTINGS, STORE, UPSTREAM_SESSION
+from gateway.appkeys import (
+    CLOCK,
+    IDENTITY,
+    LISTER,
+    OUTBOX,
+    PROXY,
+    REDMINE,
+    SETTINGS,
+    STORE,
+    TIMERS,
+    UPSTREAM_SESSION,
+)
+from gateway.clock import Clock, SystemClock
 from gateway.errors import error_middleware
 from gateway.guard import refuse_foreign_targets
+from gateway.identity import IdentityResolver, UserDirectory
 from gateway.proxy import Proxy
+from gateway.redmine.client import RedmineClient
+from gateway.rounding import RoundingPolicy
+from gateway.secrets import KeyVault
 from gateway.settings import Settings
 from gateway.store.keys import Keys
 from gateway.store.redis import RedisStore
+from gateway.timers.listing import TimeTrackingLister
+from gateway.timers.outbox import OutboxWorker
+from gateway.timers.recorder import Recorder
+from gateway.timers.rules import EntryPlan
+from gateway.timers.service import TimerService
+from gateway.timers.tasks import TaskResolver
 
 log = logging.getLogger(__name__)
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+OUTBOX_POLL_S = 1.0
+# Lookups of other users' names change rarely and are not security decisions.
+USER_DIRECTORY_TTL_S = 300
 
 
-def create_app(settings: Settings, *, redis: Redis | None = None) -> web.Application:
+def create_app(
+    settings: Settings,
+    *,
+    redis: Redis | None = None,
+    clock: Clock | None = None,
+    outbox_worker: bool = True,
+) -> web.Application:
     app = web.Application(middlewares=[error_middleware, refuse_foreign_targets])
     app[SETTINGS] = settings
+    app[CLOCK] = clock or SystemClock()
     app.cleanup_ctx.append(redis_ctx(redis))
     app.cleanup_ctx.append(upstream_ctx)
+    app.cleanup_ctx.append(timers_ctx)
+    if outbox_worker:
+        app.cleanup_ctx.append(outbox_worker_ctx)
     app.add_routes(routes.TABLE)
     return app
 
@@ -61,18 +99,73 @@ def open_redis(settings: Settings) -> Redis:
 
 
 async def upstream_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Two pools to Redmine: the pass-through relays bytes as they are (compressed, no cookies);
+    the gateway's own API calls read JSON."""
     settings = app[SETTINGS]
     timeout = aiohttp.ClientTimeout(
         total=settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s
     )
-    connector = aiohttp.TCPConnector(limit=settings.upstream_max_connections)
-    async with aiohttp.ClientSession(
-        connector=connector,
-        timeout=timeout,
-        auto_decompress=False,
-        cookie_jar=aiohttp.DummyCookieJar(),
-        trust_env=False,
-    ) as session:
-        app[UPSTREAM_SESSION] = session
-        app[PROXY] = Proxy(session, settings.redmine_base)
+
+    def connector() -> aiohttp.TCPConnector:
+        return aiohttp.TCPConnector(limit=settings.upstream_max_connections)
+
+    async with (
+        aiohttp.ClientSession(
+            connector=connector(),
+            timeout=timeout,
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
+        ) as relay,
+        aiohttp.ClientSession(
+            connector=connector(),
+            timeout=timeout,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
+        ) as api,
+    ):
+        app[UPSTREAM_SESSION] = relay
+        app[PROXY] = Proxy(relay, settings.redmine_base)
+        app[REDMINE] = RedmineClient(api, settings.redmine_base, settings.upstream_page_concurrency)
         yield
+
+
+async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings, store, redmine, clock = app[SETTINGS], app[STORE], app[REDMINE], app[CLOCK]
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    vault = KeyVault(secret)
+    tasks = TaskResolver(redmine, store, settings.task_field_id, settings.default_activity_id)
+    # The lease outlives any one post, so a slow answer is never taken for an abandoned one.
+    lease = dt.timedelta(seconds=settings.upstream_timeout_s * 2 + 10)
+    recorder = Recorder(store, redmine, vault, clock, lease)
+    plan = EntryPlan(
+        rounding=RoundingPolicy(
+            increment_min=settings.rounding_increment_min,
+            mode=settings.rounding_mode,
+            minimum_min=settings.rounding_minimum_min,
+        ),
+        zone=settings.zone,
+        split_at_midnight=settings.split_at_midnight,
+    )
+    app[IDENTITY] = IdentityResolver(redmine, store, vault, settings.identity_ttl_s)
+    app[TIMERS] = TimerService(
+        store, redmine, tasks, recorder, vault, clock, plan, settings.on_start_when_running
+    )
+    app[LISTER] = TimeTrackingLister(
+        redmine,
+        store,
+        tasks,
+        UserDirectory(redmine, store, USER_DIRECTORY_TTL_S),
+        clock,
+        settings.zone,
+    )
+    app[OUTBOX] = OutboxWorker(store, recorder, clock)
+    yield
+
+
+async def outbox_worker_ctx(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(app[OUTBOX].run_forever(OUTBOX_POLL_S), name="outbox-worker")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -3,11 +3,23 @@
 import aiohttp
 from aiohttp import web
 
+from gateway.clock import Clock
+from gateway.identity import IdentityResolver
 from gateway.proxy import Proxy
+from gateway.redmine.client import RedmineClient
 from gateway.settings import Settings
 from gateway.store.redis import RedisStore
+from gateway.timers.listing import TimeTrackingLister
+from gateway.timers.outbox import OutboxWorker
+from gateway.timers.service import TimerService
 
 SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Clock)
 STORE = web.AppKey("store", RedisStore)
 UPSTREAM_SESSION = web.AppKey("upstream_session", aiohttp.ClientSession)
 PROXY = web.AppKey("proxy", Proxy)
+REDMINE = web.AppKey("redmine", RedmineClient)
+IDENTITY = web.AppKey("identity", IdentityResolver)
+TIMERS = web.AppKey("timers", TimerService)
+LISTER = web.AppKey("lister", TimeTrackingLister)
+OUTBOX = web.AppKey("outbox", OutboxWorker)

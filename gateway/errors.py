@@ -17,14 +17,54 @@ class GatewayError(Exception):
     status: ClassVar[int] = 500
     error_code: ClassVar[str] = "INTERNAL_ERROR"
 
-    def __init__(self, message: str, field_errors: FieldErrors | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        field_errors: FieldErrors | None = None,
+        *,
+        extra: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.field_errors: FieldErrors = field_errors or {}
+        # Members added beside the error shape, e.g. the running timer on a 409.
+        self.extra: Mapping[str, object] = extra or {}
 
 
 class BadRequest(GatewayError):
     status = 400
     error_code = "BAD_REQUEST"
+
+
+class Unauthenticated(GatewayError):
+    status = 401
+    error_code = "UNAUTHENTICATED"
+
+
+class Forbidden(GatewayError):
+    status = 403
+    error_code = "FORBIDDEN"
+
+
+class NotFound(GatewayError):
+    status = 404
+    error_code = "NOT_FOUND"
+
+
+class Conflict(GatewayError):
+    status = 409
+    error_code = "CONFLICT"
+
+
+class ValidationFailed(GatewayError):
+    status = 422
+    error_code = "VALIDATION_FAILED"
+
+
+class RedmineRejected(GatewayError):
+    """Redmine refused a call the gateway made (its own messages are kept)."""
+
+    status = 422
+    error_code = "REDMINE_REJECTED"
 
 
 class MethodNotAllowed(GatewayError):
@@ -43,13 +83,14 @@ class UpstreamTimeout(GatewayError):
 
 
 def error_response(
-    status: int, error_code: str, message: str, field_errors: FieldErrors
+    status: int,
+    error_code: str,
+    message: str,
+    field_errors: FieldErrors,
+    extra: Mapping[str, object] | None = None,
 ) -> web.Response:
-    body = {
-        "message": message,
-        "error_code": error_code,
-        "errors": {k: list(v) for k, v in field_errors.items()},
-    }
+    errors = {name: list(messages) for name, messages in field_errors.items()}
+    body = {"message": message, "error_code": error_code, "errors": errors, **(extra or {})}
     return web.json_response(body, status=status)
 
 
@@ -66,7 +107,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except GatewayError as exc:
-        return error_response(exc.status, exc.error_code, str(exc), exc.field_errors)
+        return error_response(exc.status, exc.error_code, str(exc), exc.field_errors, exc.extra)
     except ValidationError as exc:
         return error_response(
             422, "VALIDATION_FAILED", "The given data was invalid.", field_errors_from(exc)

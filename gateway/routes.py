@@ -4,6 +4,9 @@ from aiohttp import web
 
 from gateway import health
 from gateway.appkeys import PROXY
+from gateway.timers import views as timers
+
+TIMER = r"/time-trackings/{timer_id:\d{1,18}}"
 
 
 async def pass_through(request: web.Request) -> web.StreamResponse:
@@ -14,5 +17,16 @@ TABLE = [
     web.get("/-/healthz", health.healthz),
     web.get("/-/readyz", health.readyz),
     web.route("*", "/-/{reserved:.*}", health.reserved_not_found),
+    web.get("/time-trackings", timers.index),
+    web.post("/time-trackings", timers.start),
+    web.route("*", "/time-trackings", timers.not_allowed),
+    web.get("/time-trackings/active", timers.active),
+    web.route("*", "/time-trackings/active", timers.not_allowed),
+    web.get(TIMER, timers.show),
+    web.put(TIMER, timers.stop),
+    web.delete(TIMER, timers.delete),
+    web.route("*", TIMER, timers.not_allowed),
+    # Everything under /time-trackings is the gateway's, known or not: never Redmine's.
+    web.route("*", "/time-trackings/{unknown:.*}", timers.unknown),
     web.route("*", "/{anything:.*}", pass_through),
 ]

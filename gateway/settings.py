@@ -1,8 +1,9 @@
 """Settings(BaseSettings): every GATEWAY_* setting, validated once at start-up."""
 
 from typing import Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, HttpUrl, RedisDsn, field_validator, model_validator
+from pydantic import Field, HttpUrl, RedisDsn, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "GATEWAY_"
@@ -44,6 +45,44 @@ class Settings(BaseSettings):
     )
     log_format: Literal["text", "json"] = Field(default="text", description="text or json.")
     access_log: bool = Field(default=True, description="Log one line per request (no secrets).")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="Secret (16+ characters, shared by all replicas) that encrypts API keys of "
+        "entries waiting to be posted and keys the hashes of API keys; required with "
+        "GATEWAY_REDIS_URL, random per process otherwise.",
+    )
+    identity_ttl_s: int = Field(
+        default=60, ge=0, le=3600, description="How long an API key's Redmine user is cached."
+    )
+    task_field_id: int | None = Field(
+        default=None,
+        ge=1,
+        description="Id of the issue custom field that holds non-numeric task_uuid values.",
+    )
+    on_start_when_running: Literal["reject", "stop_previous"] = Field(
+        default="reject",
+        description="A start while a timer runs: reject (409) or stop_previous (record it first).",
+    )
+    rounding_increment_min: int = Field(
+        default=15, ge=3, le=240, description="Posted durations are multiples of this (3|n)."
+    )
+    rounding_mode: Literal["up", "nearest", "down"] = Field(
+        default="nearest", description="up, nearest or down."
+    )
+    rounding_min_min: int | None = Field(
+        default=None, ge=1, description="The least ever posted (default: one increment)."
+    )
+    timezone: str = Field(default="UTC", description="IANA zone of spent_on dates and days.")
+    split_at_midnight: bool = Field(
+        default=False, description="Post a timer that crosses midnight as one entry per day."
+    )
+    default_activity_id: int | None = Field(
+        default=None, ge=1, description="Activity when a request names none (else Redmine's)."
+    )
+    upstream_page_concurrency: int = Field(
+        default=4, ge=1, le=32, description="Pages of a Redmine list fetched at once."
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -55,6 +94,43 @@ class Settings(BaseSettings):
     def _lower_format(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @field_validator("rounding_increment_min")
+    @classmethod
+    def _exact_in_hours(cls, value: int) -> int:
+        # Redmine shows hours with two decimals: only multiples of 3 minutes (0.05 h) round-trip.
+        if value % 3:
+            raise ValueError("must be a multiple of 3 minutes (Redmine keeps 2 decimals of hours)")
+        return value
+
+    @model_validator(mode="after")
+    def _minimum_fits_increment(self) -> Self:
+        if (
+            self.rounding_min_min is not None
+            and self.rounding_min_min % self.rounding_increment_min
+        ):
+            raise ValueError(
+                "GATEWAY_ROUNDING_MIN_MIN must be a multiple of GATEWAY_ROUNDING_INCREMENT_MIN"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _shared_store_needs_secret(self) -> Self:
+        if self.redis_url is not None and self.secret_key is None:
+            raise ValueError(
+                "GATEWAY_REDIS_URL needs GATEWAY_SECRET_KEY: it encrypts the API keys of entries "
+                "waiting in Redis and must be the same on every replica"
+            )
+        return self
+
     @model_validator(mode="after")
     def _workers_need_shared_store(self) -> Self:
         if self.workers > 1 and self.redis_url is None:
@@ -63,6 +139,14 @@ class Settings(BaseSettings):
                 "process would keep its own timers"
             )
         return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def rounding_minimum_min(self) -> int:
+        return self.rounding_min_min or self.rounding_increment_min
 
     @property
     def redmine_base(self) -> str:

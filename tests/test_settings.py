@@ -27,6 +27,7 @@ def test_environment_supplies_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATEWAY_LOG_LEVEL", "debug")
     monkeypatch.setenv("GATEWAY_LOG_FORMAT", "JSON")
     monkeypatch.setenv("GATEWAY_REDIS_URL", "rediss://cache.example:6380/2")
+    monkeypatch.setenv("GATEWAY_SECRET_KEY", "s" * 32)
     settings = Settings()
     assert settings.port == 9001
     assert settings.log_level == "DEBUG"
@@ -62,4 +63,32 @@ def test_bad_values_are_refused(field: str, value: object) -> None:
 def test_several_workers_need_a_shared_redis() -> None:
     with pytest.raises(ValidationError, match="GATEWAY_REDIS_URL"):
         Settings(redmine_url=REDMINE, workers=2)
-    assert Settings(redmine_url=REDMINE, workers=2, redis_url="redis://r:6379/0").workers == 2
+    shared = Settings(
+        redmine_url=REDMINE, workers=2, redis_url="redis://r:6379/0", secret_key="k" * 16
+    )
+    assert shared.workers == 2
+
+
+def test_a_shared_redis_needs_a_secret() -> None:
+    with pytest.raises(ValidationError, match="GATEWAY_SECRET_KEY"):
+        Settings(redmine_url=REDMINE, redis_url="redis://r:6379/0")
+
+
+@pytest.mark.parametrize("increment", [5, 10, 20, 241, 2])
+def test_increments_that_do_not_survive_two_decimals_are_refused(increment: int) -> None:
+    with pytest.raises(ValidationError):
+        Settings(redmine_url=REDMINE, rounding_increment_min=increment)
+
+
+def test_minimum_must_be_a_multiple_of_the_increment() -> None:
+    with pytest.raises(ValidationError, match="GATEWAY_ROUNDING_MIN_MIN"):
+        Settings(redmine_url=REDMINE, rounding_increment_min=15, rounding_min_min=20)
+    settings = Settings(redmine_url=REDMINE, rounding_increment_min=15, rounding_min_min=30)
+    assert settings.rounding_minimum_min == 30
+    assert Settings(redmine_url=REDMINE, rounding_increment_min=6).rounding_minimum_min == 6
+
+
+def test_unknown_time_zone_is_refused() -> None:
+    with pytest.raises(ValidationError, match="time zone"):
+        Settings(redmine_url=REDMINE, timezone="Mars/Olympus")
+    assert Settings(redmine_url=REDMINE, timezone="Europe/Berlin").zone.key == "Europe/Berlin"

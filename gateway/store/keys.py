@@ -1,6 +1,17 @@
 """Redis key builders: the only place key strings exist."""
 
+import hashlib
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class CacheKind(StrEnum):
+    IDENTITY = "identity"
+    TASK = "task"
+    ISSUE = "issue"
+    PROJECT = "project"
+    USER = "user"
+    ACTIVITIES = "activities"
 
 
 @dataclass(frozen=True)
@@ -9,3 +20,26 @@ class Keys:
 
     def readiness_probe(self) -> str:
         return f"{self.prefix}:readyz"
+
+    def timer_ids(self) -> str:
+        return f"{self.prefix}:timer-ids"
+
+    def timer(self, timer_id: int) -> str:
+        return f"{self.prefix}:timer:{timer_id}"
+
+    def running(self, user_id: int) -> str:
+        return f"{self.prefix}:running:{user_id}"
+
+    def user_timers(self, user_id: int) -> str:
+        return f"{self.prefix}:user:{user_id}:timers"
+
+    def outbox(self) -> str:
+        return f"{self.prefix}:outbox"
+
+    def entry_timers(self) -> str:
+        return f"{self.prefix}:entry-timer"
+
+    def cache(self, kind: CacheKind, name: str) -> str:
+        # Names come from callers (task values, hashed keys): digest them so any value is safe.
+        digest = hashlib.sha256(name.encode()).hexdigest()[:32]
+        return f"{self.prefix}:cache:{kind}:{digest}"

@@ -1,14 +1,172 @@
 """RedisStore: domain-named methods over redis.asyncio."""
 
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
 from redis.asyncio import Redis
 
-from gateway.store.keys import Keys
+from gateway.errors import NotFound
+from gateway.store import scripts
+from gateway.store.keys import CacheKind, Keys
+from gateway.timers.models import TIMER_ID_BASE, Timer
+
+OutboxChange = Literal["keep", "remove"] | dt.datetime
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """A timer as read, with the version a later save must still find."""
+
+    timer: Timer
+    version: str
+
+
+class TimerChanged(Exception):
+    """Someone else changed the timer between our read and our write."""
+
+
+def score(moment: dt.datetime) -> float:
+    return moment.timestamp()
 
 
 class RedisStore:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self._redis = redis
         self._keys = keys
+        self._create = redis.register_script(scripts.CREATE_TIMER)
+        self._save = redis.register_script(scripts.SAVE_TIMER)
+        self._discard = redis.register_script(scripts.DISCARD_TIMER)
+        self._claim = redis.register_script(scripts.CLAIM_OUTBOX_ITEM)
 
     async def is_reachable(self) -> bool:
         return bool(await self._redis.ping())
+
+    async def next_timer_id(self) -> int:
+        counter: int = await self._redis.incr(self._keys.timer_ids())
+        return TIMER_ID_BASE + counter
+
+    async def create_timer(self, timer: Timer, *, exclusive: bool) -> int | None:
+        """Stores a new timer; with `exclusive`, only if its user has none running.
+
+        Returns None when stored, else the id of the user's running timer.
+        """
+        outbox_score = "" if timer.status == "running" else str(score(timer.created_at))
+        running: str = await self._create(
+            keys=[
+                self._keys.timer(timer.id),
+                self._keys.running(timer.user.id),
+                self._keys.user_timers(timer.user.id),
+                self._keys.outbox(),
+            ],
+            args=[
+                timer.id,
+                timer.model_dump_json(),
+                timer.status,
+                score(timer.started_at),
+                "1" if exclusive else "0",
+                outbox_score,
+            ],
+        )
+        return int(running) if running else None
+
+    async def timer(self, timer_id: int) -> Versioned:
+        fields = await self._redis.hmget(self._keys.timer(timer_id), ["json", "version"])
+        if fields[0] is None:
+            raise NotFound("No such time tracking.")
+        return Versioned(Timer.model_validate_json(fields[0]), str(fields[1]))
+
+    async def running_timer_id(self, user_id: int) -> int | None:
+        value = await self._redis.get(self._keys.running(user_id))
+        return int(value) if value else None
+
+    async def user_timer_ids(self, user_id: int) -> list[int]:
+        members = await self._redis.zrange(self._keys.user_timers(user_id), 0, -1)
+        return [int(v) for v in members if isinstance(v, str)]
+
+    async def timers(self, timer_ids: list[int]) -> list[Timer]:
+        if not timer_ids:
+            return []
+        pipe = self._redis.pipeline(transaction=False)
+        for timer_id in timer_ids:
+            pipe.hget(self._keys.timer(timer_id), "json")
+        return [Timer.model_validate_json(raw) for raw in await pipe.execute() if raw]
+
+    async def save_timer(
+        self, read: Versioned, timer: Timer, *, outbox: OutboxChange = "keep"
+    ) -> Versioned:
+        """Writes `timer` if nobody changed it since `read`; raises TimerChanged otherwise."""
+        if outbox == "keep":
+            outbox_arg = ""
+        elif outbox == "remove":
+            outbox_arg = "-"
+        else:
+            outbox_arg = str(score(outbox))
+        written: int = await self._save(
+            keys=[
+                self._keys.timer(timer.id),
+                self._keys.running(timer.user.id),
+                self._keys.outbox(),
+                self._keys.entry_timers(),
+            ],
+            args=[
+                read.version,
+                timer.model_dump_json(),
+                timer.status,
+                timer.id,
+                "1" if timer.status != "running" else "0",
+                outbox_arg,
+                *timer.redmine_time_entry_ids,
+            ],
+        )
+        if not written:
+            raise TimerChanged(timer.id)
+        return Versioned(timer, str(int(read.version) + 1))
+
+    async def discard_timer(self, read: Versioned) -> None:
+        timer = read.timer
+        discarded: int = await self._discard(
+            keys=[
+                self._keys.timer(timer.id),
+                self._keys.running(timer.user.id),
+                self._keys.user_timers(timer.user.id),
+                self._keys.outbox(),
+                self._keys.entry_timers(),
+            ],
+            args=[read.version, timer.id, *timer.redmine_time_entry_ids],
+        )
+        if not discarded:
+            raise TimerChanged(timer.id)
+
+    async def timer_ids_of_entries(self, entry_ids: list[int]) -> dict[int, int]:
+        if not entry_ids:
+            return {}
+        values = await self._redis.hmget(self._keys.entry_timers(), [str(e) for e in entry_ids])
+        return {e: int(v) for e, v in zip(entry_ids, values, strict=True) if v is not None}
+
+    async def due_outbox_ids(self, now: dt.datetime, limit: int) -> list[int]:
+        ids = await self._redis.zrangebyscore(
+            self._keys.outbox(), "-inf", score(now), start=0, num=limit
+        )
+        return [int(v) for v in ids if isinstance(v, str)]
+
+    async def claim_outbox_item(self, timer_id: int, now: dt.datetime, until: dt.datetime) -> bool:
+        claimed: int = await self._claim(
+            keys=[self._keys.outbox()], args=[timer_id, score(now), score(until)]
+        )
+        return bool(claimed)
+
+    async def outbox_due_at(self, timer_id: int) -> dt.datetime | None:
+        due = await self._redis.zscore(self._keys.outbox(), timer_id)
+        return None if due is None else dt.datetime.fromtimestamp(due, dt.UTC)
+
+    async def cached(self, kind: CacheKind, name: str) -> str | None:
+        value = await self._redis.get(self._keys.cache(kind, name))
+        return None if value is None else str(value)
+
+    async def remember(self, kind: CacheKind, name: str, value: str, ttl_s: int) -> None:
+        if ttl_s > 0:
+            await self._redis.set(self._keys.cache(kind, name), value, ex=ttl_s)
+
+    async def forget(self, kind: CacheKind, name: str) -> None:
+        await self._redis.delete(self._keys.cache(kind, name))

@@ -1,0 +1,88 @@
+"""Who is calling: the caller's Redmine API key, resolved to their Redmine user and cached."""
+
+from dataclasses import dataclass
+
+from aiohttp import hdrs, web
+
+from gateway.errors import Forbidden, NotFound, Unauthenticated
+from gateway.redmine.client import API_KEY_HEADER, RedmineClient
+from gateway.secrets import KeyVault
+from gateway.store.keys import CacheKind
+from gateway.store.redis import RedisStore
+from gateway.timers.models import Owner
+
+
+@dataclass(frozen=True)
+class Caller:
+    api_key: str
+    owner: Owner
+
+    @property
+    def user_id(self) -> int:
+        return self.owner.id
+
+
+def api_key_of(request: web.Request) -> str:
+    """The key from `Authorization: Bearer <key>` (GitScrum style) or `X-Redmine-API-Key`."""
+    authorization = request.headers.get(hdrs.AUTHORIZATION, "")
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    api_key = request.headers.get(API_KEY_HEADER, "").strip()
+    if api_key:
+        return api_key
+    raise Unauthenticated(
+        "Send your Redmine API key as 'Authorization: Bearer <key>' or 'X-Redmine-API-Key'."
+    )
+
+
+class IdentityResolver:
+    def __init__(
+        self, redmine: RedmineClient, store: RedisStore, vault: KeyVault, ttl_s: int
+    ) -> None:
+        self._redmine = redmine
+        self._store = store
+        self._vault = vault
+        self._ttl_s = ttl_s
+
+    async def caller(self, api_key: str) -> Caller:
+        # Redmine runs a request with an unknown key as anonymous instead of refusing it, so the
+        # key is checked against /users/current.json (401 there: not a valid key).
+        fingerprint = self._vault.fingerprint(api_key)
+        cached = await self._store.cached(CacheKind.IDENTITY, fingerprint)
+        if cached is not None:
+            return Caller(api_key, Owner.model_validate_json(cached))
+        user = await self._redmine.current_user(api_key)
+        if not user.login:
+            raise Unauthenticated("The API key was not accepted by Redmine.")
+        owner = Owner(id=user.id, username=user.login, name=user.name)
+        await self._store.remember(
+            CacheKind.IDENTITY, fingerprint, owner.model_dump_json(), self._ttl_s
+        )
+        return Caller(api_key, owner)
+
+
+class UserDirectory:
+    """Logins and names of other Redmine users, as far as the caller may see them."""
+
+    def __init__(self, redmine: RedmineClient, store: RedisStore, ttl_s: int) -> None:
+        self._redmine = redmine
+        self._store = store
+        self._ttl_s = ttl_s
+
+    async def user(self, caller: Caller, user_id: int, fallback_name: str) -> Owner:
+        if user_id == caller.user_id:
+            return caller.owner
+        cached = await self._store.cached(CacheKind.USER, str(user_id))
+        if cached is not None:
+            return Owner.model_validate_json(cached)
+        try:
+            user = await self._redmine.user(caller.api_key, user_id)
+        except (NotFound, Forbidden):
+            # Redmine hides this user's profile from the caller; the entry still names them.
+            return Owner(id=user_id, username="", name=fallback_name)
+        owner = Owner(id=user.id, username=user.login, name=user.name)
+        await self._store.remember(
+            CacheKind.USER, str(user_id), owner.model_dump_json(), self._ttl_s
+        )
+        return owner

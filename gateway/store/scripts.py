@@ -1,0 +1,59 @@
+"""Lua sources of the store's atomic multi-key updates."""
+
+# KEYS: timer, running pointer, user's timers, outbox
+# ARGV: id, json, status, start score, "1" when it must be the user's only running timer,
+#       outbox score or ""
+# Returns "" when created, else the id of the timer already running.
+CREATE_TIMER = """
+if ARGV[5] == '1' then
+  local running = redis.call('GET', KEYS[2])
+  if running then return running end
+  redis.call('SET', KEYS[2], ARGV[1])
+end
+redis.call('HSET', KEYS[1], 'json', ARGV[2], 'status', ARGV[3], 'version', 1)
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+if ARGV[6] ~= '' then redis.call('ZADD', KEYS[4], ARGV[6], ARGV[1]) end
+return ''
+"""
+
+# Compare-and-set on the timer's version, so that of two concurrent writers only one wins.
+# KEYS: timer, running pointer, outbox, entry->timer map
+# ARGV: expected version, json, status, id, "1" to clear the running pointer,
+#       outbox: "" keep, "-" remove, else the next attempt's score; then Redmine entry ids
+# Returns 1 when written, 0 when the timer changed (or vanished) meanwhile.
+SAVE_TIMER = """
+if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'json', ARGV[2], 'status', ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+if ARGV[5] == '1' and redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end
+if ARGV[6] == '-' then
+  redis.call('ZREM', KEYS[3], ARGV[4])
+elseif ARGV[6] ~= '' then
+  redis.call('ZADD', KEYS[3], ARGV[6], ARGV[4])
+end
+for i = 7, #ARGV do redis.call('HSET', KEYS[4], ARGV[i], ARGV[4]) end
+return 1
+"""
+
+# KEYS: timer, running pointer, user's timers, outbox, entry->timer map
+# ARGV: expected version, id, then the Redmine entry ids it owned
+DISCARD_TIMER = """
+if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('ZREM', KEYS[4], ARGV[2])
+for i = 3, #ARGV do
+  if redis.call('HGET', KEYS[5], ARGV[i]) == ARGV[2] then redis.call('HDEL', KEYS[5], ARGV[i]) end
+end
+return 1
+"""
+
+# A lease on an outbox item: only one worker (or stop request) posts it at a time.
+# KEYS: outbox; ARGV: id, now, lease end. Returns 1 when claimed.
+CLAIM_OUTBOX_ITEM = """
+local due = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not due or tonumber(due) > tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return 1
+"""

@@ -1,0 +1,1 @@
+"""Timers: start/stop rules, their models and their HTTP handlers."""

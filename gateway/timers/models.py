@@ -1,0 +1,165 @@
+"""Timer, its requests and its public view (pydantic)."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+
+TimerStatus = Literal["running", "pending", "recorded", "failed"]
+# Redmine's own limit for a time entry's comments.
+COMMENTS_MAX_CHARS = 1024
+# Ids the gateway gives its timers start here, above any realistic Redmine time entry id, so one
+# id space serves both: an entry logged in Redmine directly keeps its Redmine id.
+TIMER_ID_BASE = 1_000_000_000_000
+
+# Hours are exact decimals inside, and plain JSON numbers (0.25) outside.
+JsonHours = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Description = Annotated[str, StringConstraints(max_length=COMMENTS_MAX_CHARS)]
+
+
+class Owner(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    username: str
+    name: str
+
+
+class Portion(BaseModel):
+    """One time entry a stopped timer becomes (several when split at midnight)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    spent_on: dt.date
+    minutes: int
+    hours: Decimal
+
+
+class Timer(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    user: Owner
+    task_uuid: str
+    issue_id: int
+    project_id: int
+    project_slug: str
+    company_slug: str | None = None
+    description: str = ""
+    activity_id: int | None = None
+    started_at: dt.datetime
+    ended_at: dt.datetime | None = None
+    created_at: dt.datetime
+    is_manual: bool = False
+    status: TimerStatus = "running"
+    duration_seconds: int | None = None
+    portions: tuple[Portion, ...] = ()
+    redmine_time_entry_ids: tuple[int, ...] = ()
+    errors: tuple[str, ...] = ()
+    attempts: int = 0
+    # Set before every post: a later attempt first looks for the entry this one may have made.
+    attempted_at: dt.datetime | None = None
+    # The owner's API key, encrypted, while the entry waits in the outbox; dropped once settled.
+    sealed_key: str | None = None
+
+    @property
+    def hours(self) -> Decimal | None:
+        return sum((p.hours for p in self.portions), Decimal(0)) if self.portions else None
+
+
+class StartRequest(BaseModel):
+    """POST /time-trackings: a timer, or a manual entry when both ends are given."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    task_uuid: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)
+    ]
+    company_slug: Slug | None = None
+    project_slug: Slug | None = None
+    description: Description | None = Field(
+        default=None, validation_alias=AliasChoices("description", "work_description", "comment")
+    )
+    activity_id: int | None = Field(default=None, ge=1)
+    started_at: dt.datetime | None = Field(
+        default=None, validation_alias=AliasChoices("started_at", "start")
+    )
+    ended_at: dt.datetime | None = Field(
+        default=None, validation_alias=AliasChoices("ended_at", "end")
+    )
+
+
+class StopRequest(BaseModel):
+    """PUT /time-trackings/{id}: stop (or re-post a failed entry with corrected fields)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    company_slug: Slug | None = None
+    project_slug: Slug | None = None
+    ended_at: dt.datetime | None = Field(
+        default=None, validation_alias=AliasChoices("ended_at", "end")
+    )
+    description: Description | None = Field(
+        default=None, validation_alias=AliasChoices("description", "work_description", "comment")
+    )
+    activity_id: int | None = Field(default=None, ge=1)
+
+
+class UserView(BaseModel):
+    username: str | None
+    name: str
+
+
+class TimeTrackingView(BaseModel):
+    """The GitScrum-style time-tracking item every endpoint answers with."""
+
+    id: int
+    task_uuid: str | None
+    user: UserView
+    started_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    duration_minutes: int | None
+    duration_seconds: int | None
+    description: str
+    is_manual: bool
+    created_at: dt.datetime
+    hours: JsonHours | None
+    spent_on: dt.date | None
+    activity_id: int | None
+    redmine_time_entry_id: int | None
+    redmine_time_entry_ids: list[int]
+    project_slug: str | None
+    company_slug: str | None
+    status: TimerStatus
+    errors: list[str]
+
+
+def timer_view(timer: Timer, now: dt.datetime) -> TimeTrackingView:
+    end = timer.ended_at or now
+    seconds = timer.duration_seconds
+    elapsed = seconds if seconds is not None else int((end - timer.started_at).total_seconds())
+    return TimeTrackingView(
+        id=timer.id,
+        task_uuid=timer.task_uuid,
+        user=UserView(username=timer.user.username, name=timer.user.name),
+        started_at=timer.started_at,
+        ended_at=timer.ended_at,
+        duration_minutes=max(elapsed, 0) // 60,
+        duration_seconds=seconds,
+        description=timer.description,
+        is_manual=timer.is_manual,
+        created_at=timer.created_at,
+        hours=timer.hours,
+        spent_on=timer.portions[0].spent_on if timer.portions else None,
+        activity_id=timer.activity_id,
+        redmine_time_entry_id=(
+            timer.redmine_time_entry_ids[0] if timer.redmine_time_entry_ids else None
+        ),
+        redmine_time_entry_ids=list(timer.redmine_time_entry_ids),
+        project_slug=timer.project_slug,
+        company_slug=timer.company_slug,
+        status=timer.status,
+        errors=list(timer.errors),
+    )

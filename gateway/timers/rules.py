@@ -1,0 +1,67 @@
+"""Pure timer rules: when a timer may end, and which entries a stopped timer becomes."""
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from gateway.errors import ValidationFailed
+from gateway.rounding import RoundingPolicy, hours_for, rounded_minutes
+from gateway.timers.daysplit import allocate, local_days
+from gateway.timers.models import Portion
+
+# Clients' clocks drift: an end this little in the future is taken as "now".
+CLOCK_SKEW = dt.timedelta(seconds=60)
+MANUAL_ENTRY_MAX = dt.timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class EntryPlan:
+    rounding: RoundingPolicy
+    zone: ZoneInfo
+    split_at_midnight: bool
+
+
+def as_aware(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """A time without an offset is read in the gateway's zone; everything is kept in UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(dt.UTC)
+
+
+def checked_end(
+    started_at: dt.datetime, ended_at: dt.datetime, now: dt.datetime, field: str
+) -> dt.datetime:
+    if ended_at < started_at:
+        raise ValidationFailed(
+            "The end is before the start.", {field: ["Must not be before the start."]}
+        )
+    if ended_at > now + CLOCK_SKEW:
+        raise ValidationFailed("The end is in the future.", {field: ["Must not be in the future."]})
+    return min(ended_at, now)
+
+
+def checked_manual_span(started_at: dt.datetime, ended_at: dt.datetime) -> None:
+    if ended_at <= started_at:
+        raise ValidationFailed(
+            "A manual entry must end after it starts.", {"ended_at": ["Must be after started_at."]}
+        )
+    if ended_at - started_at > MANUAL_ENTRY_MAX:
+        raise ValidationFailed(
+            "A manual entry spans at most 24 hours.",
+            {"ended_at": ["Must be within 24 hours of started_at."]},
+        )
+
+
+def plan_portions(
+    started_at: dt.datetime, ended_at: dt.datetime, plan: EntryPlan
+) -> tuple[Portion, ...]:
+    seconds = (ended_at - started_at).total_seconds()
+    total = rounded_minutes(seconds, plan.rounding)
+    if not plan.split_at_midnight:
+        day = started_at.astimezone(plan.zone).date()
+        return (Portion(spent_on=day, minutes=total, hours=hours_for(total)),)
+    days = local_days(started_at, ended_at, plan.zone)
+    return tuple(
+        Portion(spent_on=p.day, minutes=p.minutes, hours=hours_for(p.minutes))
+        for p in allocate(total, plan.rounding.increment_min, days)
+    )

@@ -1,0 +1,212 @@
+"""Start, stop, record and delete rules for a caller's timers."""
+
+import logging
+from typing import Literal
+
+from gateway.clock import Clock
+from gateway.errors import Conflict, NotFound, ValidationFailed
+from gateway.identity import Caller
+from gateway.redmine.client import RedmineClient
+from gateway.secrets import KeyVault
+from gateway.store.redis import RedisStore, TimerChanged, Versioned
+from gateway.timers.models import (
+    TIMER_ID_BASE,
+    StartRequest,
+    StopRequest,
+    Timer,
+    timer_view,
+)
+from gateway.timers.recorder import Recorder
+from gateway.timers.rules import (
+    EntryPlan,
+    as_aware,
+    checked_end,
+    checked_manual_span,
+    plan_portions,
+)
+from gateway.timers.tasks import TaskResolver
+
+log = logging.getLogger(__name__)
+
+StartPolicy = Literal["reject", "stop_previous"]
+
+
+class TimerService:
+    def __init__(
+        self,
+        store: RedisStore,
+        redmine: RedmineClient,
+        tasks: TaskResolver,
+        recorder: Recorder,
+        vault: KeyVault,
+        clock: Clock,
+        plan: EntryPlan,
+        when_running: StartPolicy,
+    ) -> None:
+        self._store = store
+        self._redmine = redmine
+        self._tasks = tasks
+        self._recorder = recorder
+        self._vault = vault
+        self._clock = clock
+        self._plan = plan
+        self._when_running = when_running
+
+    async def start(self, caller: Caller, request: StartRequest) -> Timer:
+        """A running timer, or (with both ends given) a manual entry posted at once."""
+        if request.started_at is not None or request.ended_at is not None:
+            return await self._manual(caller, request)
+        timer = await self._new_timer(caller, request)
+        running_id = await self._store.create_timer(timer, exclusive=True)
+        if running_id is None:
+            return timer
+        if self._when_running == "stop_previous":
+            await self.stop(caller, running_id, StopRequest())
+            running_id = await self._store.create_timer(timer, exclusive=True)
+            if running_id is None:
+                return timer
+        running = (await self._store.timer(running_id)).timer
+        raise Conflict(
+            "A timer is already running; stop it first.",
+            extra={"data": timer_view(running, self._clock.now()).model_dump(mode="json")},
+        )
+
+    async def active(self, caller: Caller) -> Timer | None:
+        running_id = await self._store.running_timer_id(caller.user_id)
+        return None if running_id is None else (await self._own(caller, running_id)).timer
+
+    async def get(self, caller: Caller, timer_id: int) -> Timer:
+        return (await self._own(caller, timer_id)).timer
+
+    async def stop(self, caller: Caller, timer_id: int, request: StopRequest) -> Timer:
+        """Stops and posts; a recorded or pending timer is answered as it is (idempotent)."""
+        read = await self._own(caller, timer_id)
+        timer = read.timer
+        if timer.status in ("recorded", "pending"):
+            return timer
+        if request.project_slug is not None and request.project_slug != timer.project_slug:
+            raise ValidationFailed(
+                "The timer belongs to another project.",
+                {"project_slug": [f"This timer is in project {timer.project_slug!r}."]},
+            )
+        now = self._clock.now()
+        ended_at = timer.ended_at if timer.status == "failed" else now
+        if request.ended_at is not None:
+            ended_at = checked_end(
+                timer.started_at, as_aware(request.ended_at, self._plan.zone), now, "ended_at"
+            )
+        assert ended_at is not None
+        activity_id = timer.activity_id
+        if request.activity_id is not None:
+            activity_id = await self._tasks.activity_id(caller, request.activity_id)
+        stopped = timer.model_copy(
+            update={
+                "status": "pending",
+                "ended_at": ended_at,
+                "duration_seconds": int((ended_at - timer.started_at).total_seconds()),
+                "portions": plan_portions(timer.started_at, ended_at, self._plan),
+                "description": (
+                    request.description if request.description is not None else timer.description
+                ),
+                "activity_id": activity_id,
+                "company_slug": request.company_slug or timer.company_slug,
+                "errors": (),
+                "sealed_key": self._vault.seal(caller.api_key),
+            }
+        )
+        try:
+            await self._store.save_timer(read, stopped, outbox=now)
+        except TimerChanged:
+            # Stopped meanwhile by another request or replica: answer with what it became.
+            return (await self._own(caller, timer_id)).timer
+        log.info("timer stopped timer=%s user=%s", timer_id, caller.user_id)
+        return await self._recorder.attempt(timer_id, caller.api_key)
+
+    async def delete(self, caller: Caller, timer_id: int) -> None:
+        if timer_id < TIMER_ID_BASE:
+            await self._delete_redmine_entry(caller, timer_id)
+            return
+        read = await self._own(caller, timer_id)
+        timer = read.timer
+        if timer.status == "pending":
+            due = await self._store.outbox_due_at(timer_id)
+            if due is not None and due > self._clock.now():
+                raise Conflict("The entry is being posted to Redmine right now; try again.")
+        for entry_id in timer.redmine_time_entry_ids:
+            try:
+                await self._redmine.delete_time_entry(caller.api_key, entry_id)
+            except NotFound:
+                log.info("entry already gone in redmine entry=%s timer=%s", entry_id, timer_id)
+        try:
+            await self._store.discard_timer(read)
+        except TimerChanged as exc:
+            raise Conflict("The timer changed meanwhile; try again.") from exc
+        log.info("timer deleted timer=%s user=%s status=%s", timer_id, caller.user_id, timer.status)
+
+    async def _manual(self, caller: Caller, request: StartRequest) -> Timer:
+        if request.started_at is None or request.ended_at is None:
+            missing = "started_at" if request.started_at is None else "ended_at"
+            raise ValidationFailed(
+                "A manual entry needs both started_at and ended_at.",
+                {missing: ["Required when the other end is given."]},
+            )
+        now = self._clock.now()
+        started_at = as_aware(request.started_at, self._plan.zone)
+        ended_at = checked_end(
+            started_at, as_aware(request.ended_at, self._plan.zone), now, "ended_at"
+        )
+        checked_manual_span(started_at, ended_at)
+        template = await self._new_timer(caller, request)
+        timer = template.model_copy(
+            update={
+                "started_at": started_at,
+                "ended_at": ended_at,
+                "is_manual": True,
+                "status": "pending",
+                "duration_seconds": int((ended_at - started_at).total_seconds()),
+                "portions": plan_portions(started_at, ended_at, self._plan),
+                "sealed_key": self._vault.seal(caller.api_key),
+            }
+        )
+        await self._store.create_timer(timer, exclusive=False)
+        return await self._recorder.attempt(timer.id, caller.api_key)
+
+    async def _new_timer(self, caller: Caller, request: StartRequest) -> Timer:
+        task = await self._tasks.task(caller, request.task_uuid, request.project_slug)
+        activity_id = await self._tasks.activity_id(caller, request.activity_id)
+        description = request.description or ""
+        await self._tasks.check_loggable(caller, task, activity_id, description)
+        now = self._clock.now()
+        return Timer(
+            id=await self._store.next_timer_id(),
+            user=caller.owner,
+            task_uuid=request.task_uuid,
+            issue_id=task.issue_id,
+            project_id=task.project_id,
+            project_slug=task.project_slug,
+            company_slug=request.company_slug,
+            description=description,
+            activity_id=activity_id,
+            started_at=now,
+            created_at=now,
+        )
+
+    async def _own(self, caller: Caller, timer_id: int) -> Versioned:
+        if timer_id < TIMER_ID_BASE:
+            raise NotFound("No such timer.")
+        read = await self._store.timer(timer_id)
+        if read.timer.user.id != caller.user_id:
+            # Someone else's timer is answered exactly like one that does not exist.
+            raise NotFound("No such time tracking.")
+        return read
+
+    async def _delete_redmine_entry(self, caller: Caller, entry_id: int) -> None:
+        entry = await self._redmine.time_entry(caller.api_key, entry_id)
+        if entry.user.id != caller.user_id:
+            raise NotFound("No such time tracking.")
+        timer_id = (await self._store.timer_ids_of_entries([entry_id])).get(entry_id)
+        if timer_id is not None:
+            # Posted by one of the caller's timers: delete the timer, so no record dangles.
+            await self.delete(caller, timer_id)
+            return
+        await self._redmine.delete_time_entry(caller.api_key, entry_id)

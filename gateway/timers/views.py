@@ -1,0 +1,110 @@
+"""Handlers of /time-trackings: parse the request, call the service, serialize its answer."""
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from gateway.appkeys import CLOCK, IDENTITY, LISTER, TIMERS
+from gateway.errors import (
+    BadRequest,
+    MethodNotAllowed,
+    NotFound,
+    RedmineRejected,
+    ValidationFailed,
+)
+from gateway.identity import Caller, api_key_of
+from gateway.timers.listing import ListQuery
+from gateway.timers.models import TIMER_ID_BASE, StartRequest, StopRequest, Timer, timer_view
+
+# The answer to a stop or a manual entry says how far the hours got.
+STATUS_OF = {"running": 201, "recorded": 200, "pending": 202}
+
+
+async def caller_of(request: web.Request) -> Caller:
+    return await request.app[IDENTITY].caller(api_key_of(request))
+
+
+async def json_object(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadRequest("The request body is not valid JSON.", {"body": [str(exc)]}) from exc
+    if not isinstance(body, dict):
+        raise ValidationFailed(
+            "The request body must be a JSON object.", {"body": ["Not an object."]}
+        )
+    return body
+
+
+def timer_id_of(request: web.Request) -> int:
+    return int(request.match_info["timer_id"])
+
+
+def respond(request: web.Request, timer: Timer, *, created: bool) -> web.Response:
+    data = timer_view(timer, request.app[CLOCK].now()).model_dump(mode="json")
+    if timer.status == "failed":
+        raise RedmineRejected(
+            "Redmine refused the time entry; correct it and stop the timer again.",
+            {"redmine": list(timer.errors)},
+            extra={"data": data},
+        )
+    status = STATUS_OF[timer.status]
+    if created and status == 200:
+        status = 201
+    return web.json_response({"data": data}, status=status)
+
+
+async def start(request: web.Request) -> web.Response:
+    caller = await caller_of(request)
+    start_request = StartRequest.model_validate(await json_object(request))
+    timer = await request.app[TIMERS].start(caller, start_request)
+    return respond(request, timer, created=True)
+
+
+async def stop(request: web.Request) -> web.Response:
+    caller = await caller_of(request)
+    stop_request = StopRequest.model_validate(await json_object(request))
+    timer = await request.app[TIMERS].stop(caller, timer_id_of(request), stop_request)
+    return respond(request, timer, created=False)
+
+
+async def active(request: web.Request) -> web.Response:
+    caller = await caller_of(request)
+    timer = await request.app[TIMERS].active(caller)
+    data = None if timer is None else timer_view(timer, request.app[CLOCK].now())
+    return web.json_response({"data": data and data.model_dump(mode="json")})
+
+
+async def show(request: web.Request) -> web.Response:
+    caller = await caller_of(request)
+    timer_id = timer_id_of(request)
+    if timer_id < TIMER_ID_BASE:
+        view = await request.app[LISTER].entry(caller, timer_id)
+    else:
+        view = timer_view(await request.app[TIMERS].get(caller, timer_id), request.app[CLOCK].now())
+    return web.json_response({"data": view.model_dump(mode="json")})
+
+
+async def delete(request: web.Request) -> web.Response:
+    caller = await caller_of(request)
+    await request.app[TIMERS].delete(caller, timer_id_of(request))
+    return web.Response(status=204)
+
+
+async def index(request: web.Request) -> web.Response:
+    caller = await caller_of(request)
+    query = ListQuery.model_validate(dict(request.query))
+    page = await request.app[LISTER].page(caller, query)
+    return web.json_response(page.model_dump(mode="json"))
+
+
+async def unknown(request: web.Request) -> web.Response:
+    raise NotFound(f"No {request.path} on the time-tracking API.")
+
+
+async def not_allowed(request: web.Request) -> web.Response:
+    raise MethodNotAllowed(f"{request.method} is not supported on {request.path}.")
