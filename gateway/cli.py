@@ -8,10 +8,10 @@ import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, get_args
 
 from aiohttp import web
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 
 from gateway import __version__
@@ -50,8 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the gateway. Every setting comes from its GATEWAY_* environment "
         "variable; a flag given here overrides it.",
     )
+    env_only = []
     for name, info in Settings.model_fields.items():
-        if info.annotation is bool:
+        if is_secret(info):
+            env_only.append(describe(name, info))
+        elif info.annotation is bool:
             serve.add_argument(
                 flag_name(name),
                 dest=name,
@@ -63,7 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
             serve.add_argument(
                 flag_name(name), dest=name, default=None, metavar="VALUE", help=describe(name, info)
             )
+    serve.epilog = "Only from the environment (a flag would show in `ps`): " + " ".join(env_only)
     return parser
+
+
+def is_secret(info: FieldInfo) -> bool:
+    return info.annotation is SecretStr or SecretStr in get_args(info.annotation)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
