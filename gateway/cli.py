@@ -4,6 +4,7 @@ import argparse
 import logging
 import multiprocessing
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -22,6 +23,8 @@ from gateway.settings import ENV_PREFIX, Settings
 log = logging.getLogger(__name__)
 
 PROG = "timer-gateway"
+# user:password@ in a URL: a Redis or Redmine URL may carry credentials.
+URL_USERINFO = re.compile(r"(//)[^/@\s]*@")
 
 
 def env_name(field: str) -> str:
@@ -83,13 +86,23 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+def shown_input(field: str, value: object) -> str:
+    """The rejected value for an error line, without the secrets it may carry."""
+    info = Settings.model_fields.get(field)
+    if info is not None and is_secret(info):
+        return ""
+    if isinstance(value, str):
+        value = URL_USERINFO.sub(r"\1***@", value)
+    return f" (got {value!r})"
+
+
 def setting_problems(exc: ValidationError) -> list[str]:
     lines = []
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else ""
         message = "is required" if error["type"] == "missing" else error["msg"]
         if field:
-            shown = "" if error["type"] == "missing" else f" (got {error['input']!r})"
+            shown = "" if error["type"] == "missing" else shown_input(field, error["input"])
             lines.append(f"{env_name(field)}: {message}{shown}")
         else:
             lines.append(message.removeprefix("Value error, "))
@@ -165,7 +178,13 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         settings.redmine_url.host,
         "redis" if settings.redis_url else "embedded",
     )
-    if settings.workers == 1:
-        run_worker(settings, reuse_port=False)
-        sys.exit(0)
-    sys.exit(run_workers(settings))
+    try:
+        if settings.workers == 1:
+            run_worker(settings, reuse_port=False)
+            sys.exit(0)
+        sys.exit(run_workers(settings))
+    except OSError as exc:
+        log.error(
+            "cannot listen host=%s port=%s error=%s", settings.host, settings.port, exc.strerror
+        )
+        sys.exit(1)

@@ -5,19 +5,28 @@ import logging
 import logging.config
 import re
 from typing import Any
+from urllib.parse import unquote_plus
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 # Query parameters that carry credentials in Redmine (key=) or in common token schemes.
-SECRET_QUERY_PARAM = re.compile(
-    r"(?i)([?&;](?:key|api_key|apikey|token|access_token|password)=)[^&;#]*"
-)
+SECRET_QUERY_NAMES = frozenset({"key", "api_key", "apikey", "token", "access_token", "password"})
+QUERY_PARAM = re.compile(r"([?&;])([^=&;#]*)=([^&;#]*)")
 REDACTED = "[REDACTED]"
 
 
 def redact_query(target: str) -> str:
-    return SECRET_QUERY_PARAM.sub(r"\1" + REDACTED, target)
+    """Masks secret parameter values; names are compared decoded, as Redmine (Rack) reads them."""
+
+    def mask(match: re.Match[str]) -> str:
+        separator, name, value = match.groups()
+        if unquote_plus(name).lower() in SECRET_QUERY_NAMES:
+            value = REDACTED
+        return f"{separator}{name}={value}"
+
+    path, question, query = target.partition("?")
+    return path + QUERY_PARAM.sub(mask, question + query) if question else target
 
 
 class JsonFormatter(logging.Formatter):
