@@ -1,5 +1,6 @@
 """Shared fixtures: fakeredis, the fake Redmine, and a gateway wired to both."""
 
+import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
@@ -10,7 +11,9 @@ from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from gateway.app import create_app
 from gateway.settings import Settings
+from tests.clock import ManualClock
 from tests.fakes.redmine import FakeRedmine
+from tests.fakes.redmine_api import FakeRedmineApi
 
 GatewayClient = TestClient[web.Request, web.Application]
 
@@ -18,7 +21,9 @@ GatewayClient = TestClient[web.Request, web.Application]
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A skipped test is a failed run: every test here must be able to run on a CI machine."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if reporter is None:
+        return
+    skipped = reporter.stats.get("skipped", [])
     if skipped and exitstatus == pytest.ExitCode.OK:
         reporter.write_line(f"{len(skipped)} skipped test(s) fail this run", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -42,6 +47,37 @@ async def redmine(aiohttp_server: AiohttpServer) -> FakeRedmine:
 @pytest.fixture
 def settings(redmine: FakeRedmine) -> Settings:
     return Settings(redmine_url=redmine.url, upstream_timeout_s=2.0)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
+
+
+@pytest.fixture
+async def redmine_api(aiohttp_server: AiohttpServer, clock: ManualClock) -> FakeRedmineApi:
+    fake = FakeRedmineApi(clock=clock.now)
+    server = await aiohttp_server(fake.app)
+    fake.url = str(server.make_url("/"))
+    return fake
+
+
+@pytest.fixture
+def timer_settings(redmine_api: FakeRedmineApi) -> Settings:
+    return Settings(redmine_url=redmine_api.url, upstream_timeout_s=2.0)
+
+
+@pytest.fixture
+async def timer_app(
+    timer_settings: Settings, redis: FakeAsyncRedis, clock: ManualClock
+) -> web.Application:
+    """The gateway over the stateful fake Redmine; tests drive its outbox by hand."""
+    return create_app(timer_settings, redis=redis, clock=clock, outbox_worker=False)
+
+
+@pytest.fixture
+async def timer_client(aiohttp_client: AiohttpClient, timer_app: web.Application) -> GatewayClient:
+    return await aiohttp_client(timer_app)
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ class FakeRedmine:
     def queue(self, *responses: Canned) -> None:
         self.queued.extend(responses)
 
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
+    async def _record(self, request: web.Request) -> bytes:
         body = await request.read()
         peer = request.transport.get_extra_info("peername") if request.transport else None
         self.calls.append(
@@ -51,6 +51,10 @@ class FakeRedmine:
                 request.method, request.raw_path, request.headers, body, peer[1] if peer else 0
             )
         )
+        return body
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        await self._record(request)
         canned = self.queued.popleft() if self.queued else self.default
         if canned.delay_s:
             await asyncio.sleep(canned.delay_s)
