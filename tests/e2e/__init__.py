@@ -1,0 +1,1 @@
+"""End-to-end tests: the gateway in front of a real Redmine."""
