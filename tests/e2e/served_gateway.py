@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +47,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_gateway(redmine_url: str, log_path: Path) -> Iterator[RunningGateway]:
-    """Starts the gateway, waits until it is healthy, and on exit demands a clean SIGTERM stop."""
+def serve_gateway(
+    redmine_url: str, log_path: Path, extra_env: Mapping[str, str] | None = None
+) -> Iterator[RunningGateway]:
+    """Starts the gateway, waits until it is healthy, and on exit demands a clean SIGTERM stop.
+
+    `extra_env` adds settings (GATEWAY_TASK_FIELD_ID=...) on top of the defaults tested here.
+    """
     port = free_port()
     gateway = RunningGateway(url=f"http://{HOST}:{port}", log_path=log_path)
     # Inherited GATEWAY_* variables (a developer's shell) must not change what is tested.
@@ -59,6 +64,7 @@ def serve_gateway(redmine_url: str, log_path: Path) -> Iterator[RunningGateway]:
         "GATEWAY_PORT": str(port),
         "GATEWAY_LOG_LEVEL": "INFO",
     }
+    env |= extra_env or {}
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "gateway", "serve"],
