@@ -1,9 +1,9 @@
 """Pass-through rules, shown against the fake Redmine."""
 
 import asyncio
-from collections.abc import AsyncIterator
 import gzip
 import socket
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest

@@ -1,19 +1,18 @@
 """GET /time-trackings: a project's Redmine entries merged with the gateway's timers, paginated."""
 
-import asyncio
 import datetime as dt
 import math
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gateway.clock import Clock
-from gateway.errors import NotFound
+from gateway.errors import Forbidden, NotFound
 from gateway.identity import Caller, UserDirectory
 from gateway.redmine.client import RedmineClient
-from gateway.redmine.models import RedmineTimeEntry
+from gateway.redmine.models import RedmineProject, RedmineTimeEntry
 from gateway.store.redis import RedisStore
-from gateway.timers.models import Slug, Timer, TimeTrackingView, UserView, timer_view
+from gateway.timers.models import Owner, Slug, Timer, TimeTrackingView, UserView, timer_view
 from gateway.timers.tasks import TaskResolver
 
 PER_PAGE_MAX = 100
@@ -30,6 +29,14 @@ class ListQuery(BaseModel):
     task_uuid: Slug | None = None
     page: int = Field(default=1, ge=1)
     per_page: int = Field(default=25, ge=1, le=PER_PAGE_MAX)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_absent(cls, data: object) -> object:
+        # Clients fill a query template (`?project_slug=&from=...`) and leave unused ones empty.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+        return data
 
 
 class PageMeta(BaseModel):
@@ -61,6 +68,18 @@ def is_owned_by(timer: Timer, entry: RedmineTimeEntry) -> bool:
     )
 
 
+async def own_entry(redmine: RedmineClient, caller: Caller, entry_id: int) -> RedmineTimeEntry:
+    """A Redmine entry of the caller's; anything else is answered as if it did not exist."""
+    try:
+        entry = await redmine.time_entry(caller.api_key, entry_id)
+    except Forbidden as exc:
+        # Redmine says 403 for an entry in a project hidden from the caller: that is not theirs.
+        raise NotFound("No such time tracking.") from exc
+    if entry.user.id != caller.user_id:
+        raise NotFound("No such time tracking.")
+    return entry
+
+
 class TimeTrackingLister:
     def __init__(
         self,
@@ -83,7 +102,7 @@ class TimeTrackingLister:
         entries = await self._redmine.time_entries(caller.api_key, self._params(query, scope))
         now = self._clock.now()
         items = await self._items(caller, entries, query, scope, now)
-        items.sort(key=lambda v: (v.spent_on or dt.date.min, v.started_at or v.created_at, v.id))
+        items.sort(key=lambda v: (local_day(v, self._zone), v.started_at or v.created_at, v.id))
         items.reverse()
         total = len(items)
         start = (query.page - 1) * query.per_page
@@ -99,10 +118,10 @@ class TimeTrackingLister:
 
     async def entry(self, caller: Caller, entry_id: int) -> TimeTrackingView:
         """An entry logged in Redmine directly, by its Redmine id; only the caller's own."""
-        entry = await self._redmine.time_entry(caller.api_key, entry_id)
-        if entry.user.id != caller.user_id:
-            raise NotFound("No such time tracking.")
-        return await self._entry_view(caller, entry)
+        [view] = await self._direct_views(
+            caller, [await own_entry(self._redmine, caller, entry_id)]
+        )
+        return view
 
     async def _scope(self, caller: Caller, query: ListQuery) -> Scope:
         issue_id = await self._tasks.issue_id(caller, query.task_uuid) if query.task_uuid else None
@@ -151,7 +170,7 @@ class TimeTrackingLister:
         for timer in await self._unrecorded(caller, query, scope):
             shown.setdefault(timer.id, timer)
         views = [timer_view(timer, now) for timer in shown.values()]
-        views.extend(await asyncio.gather(*(self._entry_view(caller, e) for e in direct)))
+        views.extend(await self._direct_views(caller, direct))
         if scope.login is not None:
             views = [v for v in views if v.user.username == scope.login]
         return views
@@ -175,27 +194,53 @@ class TimeTrackingLister:
             and (query.to is None or day <= query.to)
         )
 
-    async def _entry_view(self, caller: Caller, entry: RedmineTimeEntry) -> TimeTrackingView:
-        owner = await self._users.user(caller, entry.user.id, entry.user.name)
-        project = await self._tasks.project(caller, entry.project.id)
-        return TimeTrackingView(
-            id=entry.id,
-            task_uuid=str(entry.issue.id) if entry.issue else None,
-            user=UserView(username=owner.username or None, name=owner.name),
-            started_at=None,
-            ended_at=None,
-            duration_minutes=int(entry.hours * 60),
-            duration_seconds=None,
-            description=entry.comments or "",
-            is_manual=True,
-            created_at=entry.created_on,
-            hours=entry.hours,
-            spent_on=entry.spent_on,
-            activity_id=entry.activity.id,
-            redmine_time_entry_id=entry.id,
-            redmine_time_entry_ids=[entry.id],
-            project_slug=project.identifier,
-            company_slug=None,
-            status="recorded",
-            errors=[],
-        )
+    async def _direct_views(
+        self, caller: Caller, entries: list[RedmineTimeEntry]
+    ) -> list[TimeTrackingView]:
+        """Views of entries logged in Redmine directly.
+
+        Each user and project is looked up once, in turn: a lookup per entry of a long list
+        would open hundreds of Redis and Redmine connections at once.
+        """
+        owners: dict[int, Owner] = {}
+        projects: dict[int, RedmineProject] = {}
+        for entry in entries:
+            if entry.user.id not in owners:
+                owners[entry.user.id] = await self._users.user(
+                    caller, entry.user.id, entry.user.name
+                )
+            if entry.project.id not in projects:
+                projects[entry.project.id] = await self._tasks.project(caller, entry.project.id)
+        return [
+            entry_view(entry, owners[entry.user.id], projects[entry.project.id].identifier)
+            for entry in entries
+        ]
+
+
+def local_day(view: TimeTrackingView, zone: dt.tzinfo) -> dt.date:
+    """The day an item counts for; a running timer's is the day it started."""
+    return view.spent_on or (view.started_at or view.created_at).astimezone(zone).date()
+
+
+def entry_view(entry: RedmineTimeEntry, owner: Owner, project_slug: str) -> TimeTrackingView:
+    return TimeTrackingView(
+        id=entry.id,
+        task_uuid=str(entry.issue.id) if entry.issue else None,
+        user=UserView(username=owner.username or None, name=owner.name),
+        started_at=None,
+        ended_at=None,
+        duration_minutes=int(entry.hours * 60),
+        duration_seconds=None,
+        description=entry.comments or "",
+        is_manual=True,
+        created_at=entry.created_on,
+        hours=entry.hours,
+        spent_on=entry.spent_on,
+        activity_id=entry.activity.id,
+        redmine_time_entry_id=entry.id,
+        redmine_time_entry_ids=[entry.id],
+        project_slug=project_slug,
+        company_slug=None,
+        status="recorded",
+        errors=[],
+    )

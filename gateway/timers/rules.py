@@ -21,11 +21,16 @@ class EntryPlan:
     split_at_midnight: bool
 
 
-def as_aware(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+def as_aware(moment: dt.datetime, zone: ZoneInfo, field: str) -> dt.datetime:
     """A time without an offset is read in the gateway's zone; everything is kept in UTC."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(dt.UTC)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:30+01:00 is before year 1 in UTC
+        raise ValidationFailed(
+            "The time is out of range.", {field: ["Must be a time between years 1 and 9999."]}
+        ) from exc
 
 
 def checked_end(

@@ -9,6 +9,7 @@ from gateway.identity import Caller
 from gateway.redmine.client import RedmineClient
 from gateway.secrets import KeyVault
 from gateway.store.redis import RedisStore, TimerChanged, Versioned
+from gateway.timers.listing import own_entry
 from gateway.timers.models import (
     TIMER_ID_BASE,
     StartRequest,
@@ -93,7 +94,10 @@ class TimerService:
         ended_at = timer.ended_at if timer.status == "failed" else now
         if request.ended_at is not None:
             ended_at = checked_end(
-                timer.started_at, as_aware(request.ended_at, self._plan.zone), now, "ended_at"
+                timer.started_at,
+                as_aware(request.ended_at, self._plan.zone, "ended_at"),
+                now,
+                "ended_at",
             )
         assert ended_at is not None
         activity_id = timer.activity_id
@@ -151,9 +155,9 @@ class TimerService:
                 {missing: ["Required when the other end is given."]},
             )
         now = self._clock.now()
-        started_at = as_aware(request.started_at, self._plan.zone)
+        started_at = as_aware(request.started_at, self._plan.zone, "started_at")
         ended_at = checked_end(
-            started_at, as_aware(request.ended_at, self._plan.zone), now, "ended_at"
+            started_at, as_aware(request.ended_at, self._plan.zone, "ended_at"), now, "ended_at"
         )
         checked_manual_span(started_at, ended_at)
         template = await self._new_timer(caller, request)
@@ -201,9 +205,7 @@ class TimerService:
         return read
 
     async def _delete_redmine_entry(self, caller: Caller, entry_id: int) -> None:
-        entry = await self._redmine.time_entry(caller.api_key, entry_id)
-        if entry.user.id != caller.user_id:
-            raise NotFound("No such time tracking.")
+        await own_entry(self._redmine, caller, entry_id)
         timer_id = (await self._store.timer_ids_of_entries([entry_id])).get(entry_id)
         if timer_id is not None:
             # Posted by one of the caller's timers: delete the timer, so no record dangles.
