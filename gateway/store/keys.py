@@ -33,6 +33,9 @@ class Keys:
     def user_timers(self, user_id: int) -> str:
         return f"{self.prefix}:user:{user_id}:timers"
 
+    def posting(self, user_id: int) -> str:
+        return f"{self.prefix}:posting:{user_id}"
+
     def outbox(self) -> str:
         return f"{self.prefix}:outbox"
 

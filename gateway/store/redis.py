@@ -38,6 +38,7 @@ class RedisStore:
         self._save = redis.register_script(scripts.SAVE_TIMER)
         self._discard = redis.register_script(scripts.DISCARD_TIMER)
         self._claim = redis.register_script(scripts.CLAIM_OUTBOX_ITEM)
+        self._release_posting = redis.register_script(scripts.RELEASE_POSTING)
 
     async def is_reachable(self) -> bool:
         return bool(await self._redis.ping())
@@ -156,9 +157,18 @@ class RedisStore:
         )
         return bool(claimed)
 
-    async def outbox_due_at(self, timer_id: int) -> dt.datetime | None:
-        due = await self._redis.zscore(self._keys.outbox(), timer_id)
-        return None if due is None else dt.datetime.fromtimestamp(due, dt.UTC)
+    async def lock_posting(self, user_id: int, timer_id: int, ttl: dt.timedelta) -> bool:
+        """Takes the user's posting lock; it expires by itself if its holder dies."""
+        ttl_ms = max(1, int(ttl.total_seconds() * 1000))
+        locked = await self._redis.set(self._keys.posting(user_id), timer_id, nx=True, px=ttl_ms)
+        return bool(locked)
+
+    async def is_posting(self, user_id: int, timer_id: int) -> bool:
+        holder = await self._redis.get(self._keys.posting(user_id))
+        return holder is not None and int(holder) == timer_id
+
+    async def unlock_posting(self, user_id: int, timer_id: int) -> None:
+        await self._release_posting(keys=[self._keys.posting(user_id)], args=[timer_id])
 
     async def cached(self, kind: CacheKind, name: str) -> str | None:
         value = await self._redis.get(self._keys.cache(kind, name))

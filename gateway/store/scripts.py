@@ -57,3 +57,11 @@ if not due or tonumber(due) > tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 return 1
 """
+
+# Ends a user's posting lock only if this timer still holds it (it may have expired and been
+# taken by another attempt meanwhile).
+# KEYS: posting lock; ARGV: timer id. Returns 1 when released.
+RELEASE_POSTING = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""

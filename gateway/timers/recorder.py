@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 RETRY_FIRST_S = 5
 RETRY_MAX_S = 300
+# How soon an entry is tried again when another entry of its user was being posted.
+BUSY_RETRY = dt.timedelta(seconds=1)
 # Redmine's clock and ours may differ: an entry made by an earlier attempt is searched for from
 # this long before that attempt started.
 CLOCK_SKEW = dt.timedelta(minutes=10)
@@ -77,6 +79,21 @@ class Recorder:
         read = await self._store.timer(timer_id)
         if read.timer.status != "pending":
             return read.timer
+        user_id = read.timer.user.id
+        # One post per user at a time: until an entry is recorded, another attempt of the same
+        # user would take it for one its own lost answer left behind (_made_earlier).
+        if not await self._store.lock_posting(user_id, timer_id, self._lease):
+            log.info("timer post waits for another post of its user timer=%s", timer_id)
+            return await self._requeue(read, now + BUSY_RETRY)
+        try:
+            return await self._post_and_settle(read, api_key, now)
+        finally:
+            await self._store.unlock_posting(user_id, timer_id)
+
+    async def _post_and_settle(
+        self, read: Versioned, api_key: str | None, now: dt.datetime
+    ) -> Timer:
+        timer_id = read.timer.id
         try:
             key = api_key or self._vault.unseal(read.timer.sealed_key or "")
         except SealBroken:
@@ -113,6 +130,12 @@ class Recorder:
             return saved.timer
         log.info("timer recorded timer=%s entries=%s hours=%s", timer_id, made, read.timer.hours)
         return await self._settle(read, "recorded", made, ())
+
+    async def _requeue(self, read: Versioned, due: dt.datetime) -> Timer:
+        try:
+            return (await self._store.save_timer(read, read.timer, outbox=due)).timer
+        except TimerChanged:
+            return (await self._store.timer(read.timer.id)).timer
 
     async def _post(
         self, key: str, timer: Timer, earlier_attempt: dt.datetime | None, made: list[int]

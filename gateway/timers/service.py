@@ -132,10 +132,8 @@ class TimerService:
             return
         read = await self._own(caller, timer_id)
         timer = read.timer
-        if timer.status == "pending":
-            due = await self._store.outbox_due_at(timer_id)
-            if due is not None and due > self._clock.now():
-                raise Conflict("The entry is being posted to Redmine right now; try again.")
+        if timer.status == "pending" and await self._store.is_posting(caller.user_id, timer_id):
+            raise Conflict("The entry is being posted to Redmine right now; try again.")
         for entry_id in timer.redmine_time_entry_ids:
             try:
                 await self._redmine.delete_time_entry(caller.api_key, entry_id)

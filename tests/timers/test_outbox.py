@@ -157,3 +157,41 @@ async def test_the_outbox_survives_a_restart(
         second.redmine.api_key_of("alice")
     }
     await assert_recorded_once(second, pending["id"])
+
+
+async def test_a_pending_entry_waiting_for_its_retry_can_be_deleted(gw: Gateway) -> None:
+    pending = await stop_pending(gw, Canned(status=503))
+    reply = await gw.request("DELETE", f"/time-trackings/{pending['id']}")
+    assert reply.status == 204
+    gw.clock.advance(seconds=5)
+    mark = gw.mark()
+    assert await gw.run_outbox() == 0
+    assert gw.entry_posts_since(mark) == []
+    assert gw.redmine.entries_for(ALICE) == []
+
+
+async def test_a_pending_entry_being_posted_cannot_be_deleted(gw: Gateway) -> None:
+    pending = await stop_pending(gw, Canned(status=503))
+    store = gw.app[STORE]
+    # Another replica holds the user's posting lock for this very entry.
+    assert await store.lock_posting(5, pending["id"], dt.timedelta(seconds=60))
+    reply = await gw.request("DELETE", f"/time-trackings/{pending['id']}")
+    assert_error(reply, 409, "CONFLICT")
+    await store.unlock_posting(5, pending["id"])
+    assert (await gw.request("DELETE", f"/time-trackings/{pending['id']}")).status == 204
+
+
+async def test_one_entry_of_a_user_is_posted_at_a_time(gw: Gateway) -> None:
+    pending = await stop_pending(gw, Canned(status=503))
+    store = gw.app[STORE]
+    gw.clock.advance(seconds=5)
+    # Another of alice's entries is being posted elsewhere: this one waits its turn.
+    assert await store.lock_posting(5, 1, dt.timedelta(seconds=60))
+    mark = gw.mark()
+    assert await gw.run_outbox() == 1
+    assert gw.entry_posts_since(mark) == []
+    assert (await gw.show(pending["id"])).data["status"] == "pending"
+    await store.unlock_posting(5, 1)
+    gw.clock.advance(seconds=1)
+    assert await gw.run_outbox() == 1
+    await assert_recorded_once(gw, pending["id"])

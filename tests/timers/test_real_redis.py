@@ -283,11 +283,6 @@ async def test_two_outbox_workers_post_each_pending_entry_once(cluster: Cluster)
     await audit_keys(cluster, secrets(cluster))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gateway bug: Recorder._made_earlier adopts an alike entry that another attempt has "
-    "posted but not yet recorded, so two timers share one Redmine entry (see the report)",
-)
 async def test_an_entry_still_being_posted_is_not_taken_for_an_alike_pending_one(
     holding_cluster: Cluster, holding_redmine: HoldingRedmine
 ) -> None:
