@@ -3,7 +3,6 @@
 import asyncio
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.ports import free_port
 from tests.procfs import child_pids, is_alive
 
 HOST = "127.0.0.1"
@@ -65,13 +65,6 @@ class GatewayProcess:
         """Sends `signum` and returns the exit code once the process has exited."""
         self.send_signal(signum)
         return await self.wait(timeout_s)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def gateway_env(settings: Mapping[str, str], port: int) -> dict[str, str]:

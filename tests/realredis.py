@@ -4,16 +4,16 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.ports import free_port
+
 HOST = "127.0.0.1"
 # The developer's own Redis usually listens here; a test server must never touch it.
-DEFAULT_REDIS_PORT = 6379
 # Overrides the binary, e.g. a redis-server built from source.
 BINARY_ENV = "REDIS_SERVER"
 START_TIMEOUT_S = 10.0
@@ -47,15 +47,6 @@ def redis_server_binary() -> str:
             f"or set {BINARY_ENV}; real-Redis tests do not skip"
         )
     return path
-
-
-def free_port() -> int:
-    while True:
-        with socket.socket() as sock:
-            sock.bind((HOST, 0))
-            port: int = sock.getsockname()[1]
-        if port != DEFAULT_REDIS_PORT:
-            return port
 
 
 @asynccontextmanager

@@ -1,7 +1,5 @@
 """Liveness and readiness endpoints under /-/."""
 
-import socket
-
 from pytest_aiohttp import AiohttpClient
 from redis.asyncio import Redis
 
@@ -9,13 +7,7 @@ from gateway.app import create_app
 from gateway.settings import Settings
 from tests.conftest import GatewayClient
 from tests.fakes.redmine import Canned, FakeRedmine
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.ports import free_port
 
 
 async def test_healthz_answers_without_touching_redmine(
@@ -39,7 +31,7 @@ async def test_readyz_when_redis_and_redmine_answer(
 async def test_readyz_names_redmine_when_it_is_down(
     aiohttp_client: AiohttpClient, redis: Redis
 ) -> None:
-    settings = Settings(redmine_url=f"http://127.0.0.1:{closed_port()}/")
+    settings = Settings(redmine_url=f"http://127.0.0.1:{free_port()}/")
     client = await aiohttp_client(create_app(settings, redis=redis))
     response = await client.get("/-/readyz")
     assert response.status == 503
@@ -60,7 +52,7 @@ async def test_readyz_names_redmine_when_it_fails(
 async def test_readyz_names_redis_when_it_is_down(
     aiohttp_client: AiohttpClient, redmine: FakeRedmine
 ) -> None:
-    unreachable = Redis(port=closed_port(), decode_responses=True)
+    unreachable = Redis(port=free_port(), decode_responses=True)
     try:
         client = await aiohttp_client(
             create_app(Settings(redmine_url=redmine.url), redis=unreachable)

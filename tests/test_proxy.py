@@ -2,7 +2,6 @@
 
 import asyncio
 import gzip
-import socket
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -16,6 +15,7 @@ from gateway.app import create_app
 from gateway.settings import Settings
 from tests.conftest import GatewayClient
 from tests.fakes.redmine import Canned, FakeRedmine
+from tests.ports import free_port
 
 
 def exact(client: GatewayClient, raw_target: str) -> URL:
@@ -39,13 +39,6 @@ async def raw_exchange(client: GatewayClient, request: bytes) -> tuple[int, byte
         writer.close()
         await writer.wait_closed()
     return int(head.split(b" ", 2)[1]), body
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.mark.parametrize(
