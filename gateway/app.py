@@ -11,8 +11,12 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from gateway import routes
+from gateway.analytics.cache import ResultCache
+from gateway.analytics.source import EntrySource
 from gateway.appkeys import (
+    ANALYTICS_CACHE,
     CLOCK,
+    ENTRY_SOURCE,
     IDENTITY,
     LISTER,
     OUTBOX,
@@ -62,6 +66,7 @@ def create_app(
     app.cleanup_ctx.append(redis_ctx(redis))
     app.cleanup_ctx.append(upstream_ctx)
     app.cleanup_ctx.append(timers_ctx)
+    app.cleanup_ctx.append(analytics_ctx)
     if outbox_worker:
         app.cleanup_ctx.append(outbox_worker_ctx)
     app.add_routes(routes.TABLE)
@@ -160,6 +165,20 @@ async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
         settings.zone,
     )
     app[OUTBOX] = OutboxWorker(store, recorder, clock)
+    yield
+
+
+async def analytics_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings, store, redmine = app[SETTINGS], app[STORE], app[REDMINE]
+    app[ENTRY_SOURCE] = EntrySource(
+        redmine,
+        store,
+        UserDirectory(redmine, store, USER_DIRECTORY_TTL_S),
+        app[CLOCK],
+        settings.zone,
+        settings.upstream_page_concurrency,
+    )
+    app[ANALYTICS_CACHE] = ResultCache(store, settings.analytics_cache_ttl_s)
     yield
 
 

@@ -3,6 +3,8 @@
 import aiohttp
 from aiohttp import web
 
+from gateway.analytics.cache import ResultCache
+from gateway.analytics.source import EntrySource
 from gateway.clock import Clock
 from gateway.identity import IdentityResolver
 from gateway.proxy import Proxy
@@ -23,3 +25,5 @@ IDENTITY = web.AppKey("identity", IdentityResolver)
 TIMERS = web.AppKey("timers", TimerService)
 LISTER = web.AppKey("lister", TimeTrackingLister)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
+ENTRY_SOURCE = web.AppKey("entry_source", EntrySource)
+ANALYTICS_CACHE = web.AppKey("analytics_cache", ResultCache)

@@ -83,6 +83,16 @@ class Settings(BaseSettings):
     upstream_page_concurrency: int = Field(
         default=4, ge=1, le=32, description="Pages of a Redmine list fetched at once."
     )
+    analytics_cache_ttl_s: int = Field(
+        default=30,
+        ge=0,
+        le=3600,
+        description="How long an analytics answer is reused for the same caller and query "
+        "(0: never); a start, stop or delete through the gateway drops the caller's at once.",
+    )
+    focus_min_min: int = Field(
+        default=25, ge=1, description="The shortest timed stretch that counts as focus time."
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -1,12 +1,16 @@
 """RedmineClient: typed calls to Redmine's REST API as a given user, over one ClientSession."""
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, NotRequired, TypeVar
+from urllib.parse import urlencode
 
 import aiohttp
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from typing_extensions import TypedDict
+from yarl import URL
 
 from gateway.errors import (
     Forbidden,
@@ -23,6 +27,8 @@ from gateway.redmine.models import (
     RedmineTimeEntry,
     RedmineUser,
     TimeEntryDraft,
+    TimeEntryRow,
+    TimeEntryRowPage,
 )
 
 log = logging.getLogger(__name__)
@@ -30,10 +36,41 @@ log = logging.getLogger(__name__)
 API_KEY_HEADER = "X-Redmine-API-Key"
 PAGE_LIMIT = 100  # Redmine's own maximum for `limit`
 Params = Mapping[str, str | int]
+T = TypeVar("T")
+# Reads one page: its items and the list's total_count.
+PageParser = Callable[[bytes], tuple[list[T], int]]
+# Takes one page's items and their offset, as soon as that page has arrived and been read.
+PageConsumer = Callable[[int, list[T]], Awaitable[None]]
+
+
+class EntryPage(TypedDict):
+    time_entries: list[RedmineTimeEntry]
+    total_count: NotRequired[int]
+
+
+class IssuePage(TypedDict):
+    issues: list[RedmineIssue]
+
 
 _issues = TypeAdapter(list[RedmineIssue])
-_entries = TypeAdapter(list[RedmineTimeEntry])
+_issue_page = TypeAdapter(IssuePage)
+_entry_page = TypeAdapter(EntryPage)
+# Parses the raw bytes straight into plain dicts: ~5x faster than a model per entry, which
+# matters for lists of tens of thousands of entries.
+_entry_row_page = TypeAdapter(TimeEntryRowPage)
 _activities = TypeAdapter(list[Activity])
+
+
+def read_entries(raw: bytes) -> tuple[list[RedmineTimeEntry], int]:
+    page = _entry_page.validate_json(raw)
+    entries = page["time_entries"]
+    return entries, page.get("total_count", len(entries))
+
+
+def read_entry_rows(raw: bytes) -> tuple[list[TimeEntryRow], int]:
+    page = _entry_row_page.validate_json(raw)
+    rows = page["time_entries"]
+    return rows, page.get("total_count", len(rows))
 
 
 class RedmineClient:
@@ -76,24 +113,74 @@ class RedmineClient:
 
     async def time_entries(self, api_key: str, params: Params) -> list[RedmineTimeEntry]:
         """Every page of /time_entries.json; after the first, pages are fetched concurrently."""
-        first = await self._get_json(
-            api_key, "/time_entries.json", {**params, "limit": PAGE_LIMIT, "offset": 0}
-        )
-        entries = _entries.validate_python(first["time_entries"])
-        total = int(first.get("total_count", len(entries)))
-        offsets = range(PAGE_LIMIT, total, PAGE_LIMIT)
+        pages: dict[int, list[RedmineTimeEntry]] = {}
+
+        async def keep(offset: int, entries: list[RedmineTimeEntry]) -> None:
+            pages[offset] = entries
+
+        await self.each_page(api_key, "/time_entries.json", params, read_entries, keep)
+        return [entry for offset in sorted(pages) for entry in pages[offset]]
+
+    async def time_entry_rows(
+        self, api_key: str, params: Params, consume: PageConsumer[TimeEntryRow]
+    ) -> None:
+        """Every page of /time_entries.json as slim rows, each handed to `consume` on arrival.
+
+        For long lists: pages are read while later ones are still downloading, and no page
+        outlives its consumer.
+        """
+        await self.each_page(api_key, "/time_entries.json", params, read_entry_rows, consume)
+
+    async def each_page(
+        self,
+        api_key: str,
+        path: str,
+        params: Params,
+        read: PageParser[T],
+        consume: PageConsumer[T],
+    ) -> None:
+        """Reads the first page for the total, then the others concurrently (at most
+        `page_concurrency` requests at once); `consume` runs outside that bound."""
+        # One query string for all pages: yarl would quote every parameter again for each.
+        prefix = f"{self._base}{path}?{urlencode({**params, 'limit': PAGE_LIMIT})}&offset="
+
+        def url(offset: int) -> URL:
+            return URL(f"{prefix}{offset}", encoded=True)
+
+        first, total = self._read(path, read, await self._get_bytes(api_key, path, url(0)))
         gate = asyncio.Semaphore(self._page_concurrency)
 
-        async def page(offset: int) -> list[RedmineTimeEntry]:
+        async def page(offset: int) -> None:
             async with gate:
-                body = await self._get_json(
-                    api_key, "/time_entries.json", {**params, "limit": PAGE_LIMIT, "offset": offset}
-                )
-            return _entries.validate_python(body["time_entries"])
+                raw = await self._get_bytes(api_key, path, url(offset))
+            items, _ = self._read(path, read, raw)
+            await consume(offset, items)
 
-        for rest in await asyncio.gather(*(page(offset) for offset in offsets)):
-            entries.extend(rest)
-        return entries
+        rest = (page(offset) for offset in range(PAGE_LIMIT, total, PAGE_LIMIT))
+        await gather_or_cancel([consume(0, first), *rest])
+
+    async def issues_by_id(self, api_key: str, issue_ids: Sequence[int]) -> list[RedmineIssue]:
+        """The issues among `issue_ids` the caller may see, closed ones too: one request per
+        PAGE_LIMIT ids, concurrently (at most `page_concurrency` at once)."""
+        gate = asyncio.Semaphore(self._page_concurrency)
+        path = "/issues.json"
+
+        async def batch(ids: Sequence[int]) -> list[RedmineIssue]:
+            params: Params = {
+                "issue_id": ",".join(map(str, ids)),
+                "status_id": "*",
+                "limit": PAGE_LIMIT,
+            }
+            async with gate:
+                raw = await self._get_bytes(api_key, path, URL(self._base + path) % params)
+            with upstream_errors(path):
+                return _issue_page.validate_json(raw)["issues"]
+
+        batches = await gather_or_cancel(
+            batch(issue_ids[start : start + PAGE_LIMIT])
+            for start in range(0, len(issue_ids), PAGE_LIMIT)
+        )
+        return [issue for found in batches for issue in found]
 
     async def create_time_entry(self, api_key: str, draft: TimeEntryDraft) -> RedmineTimeEntry:
         payload = {"time_entry": draft.model_dump(mode="json", exclude_none=True)}
@@ -121,6 +208,21 @@ class RedmineClient:
     ) -> dict[str, Any]:
         return await self._call("GET", api_key, path, params=params)
 
+    async def _get_bytes(self, api_key: str, path: str, url: URL) -> bytes:
+        """The raw body of a successful GET, for callers that parse it themselves."""
+        with upstream_errors(path):
+            async with self._session.get(
+                url, headers=headers(api_key), allow_redirects=False
+            ) as response:
+                body = await response.read()
+                raise_for_status(response.status, path, body)
+                return body
+
+    @staticmethod
+    def _read(path: str, read: PageParser[T], raw: bytes) -> tuple[list[T], int]:
+        with upstream_errors(path):
+            return read(raw)
+
     async def _call(
         self,
         method: str,
@@ -130,13 +232,13 @@ class RedmineClient:
         params: Params | None = None,
         json: object = None,
     ) -> dict[str, Any]:
-        try:
+        with upstream_errors(path):
             async with self._session.request(
                 method,
                 self._base + path,
                 params=params,
                 json=json,
-                headers={API_KEY_HEADER: api_key, "Accept": "application/json"},
+                headers=headers(api_key),
                 allow_redirects=False,
             ) as response:
                 raise_for_status(response.status, path, await response.read())
@@ -144,14 +246,38 @@ class RedmineClient:
                     return {}
                 body: dict[str, Any] = await response.json(content_type=None)
                 return body
-        except TimeoutError as exc:
-            raise UpstreamTimeout("Redmine did not answer in time.") from exc
-        except aiohttp.ClientError as exc:
-            log.warning("redmine call failed path=%s error=%s", path, type(exc).__name__)
-            raise UpstreamUnavailable("Redmine could not be reached.") from exc
-        except (ValueError, ValidationError, KeyError) as exc:
-            log.warning("redmine answer unreadable path=%s error=%s", path, type(exc).__name__)
-            raise UpstreamUnavailable("Redmine's answer could not be read.") from exc
+
+
+def headers(api_key: str) -> dict[str, str]:
+    return {API_KEY_HEADER: api_key, "Accept": "application/json"}
+
+
+@contextlib.contextmanager
+def upstream_errors(path: str) -> Iterator[None]:
+    """Transport failures and unreadable answers, as the gateway's own errors."""
+    try:
+        yield
+    except TimeoutError as exc:
+        raise UpstreamTimeout("Redmine did not answer in time.") from exc
+    except aiohttp.ClientError as exc:
+        log.warning("redmine call failed path=%s error=%s", path, type(exc).__name__)
+        raise UpstreamUnavailable("Redmine could not be reached.") from exc
+    except (ValueError, KeyError) as exc:  # ValidationError is a ValueError
+        log.warning("redmine answer unreadable path=%s error=%s", path, type(exc).__name__)
+        raise UpstreamUnavailable("Redmine's answer could not be read.") from exc
+
+
+async def gather_or_cancel(calls: Iterable[Awaitable[T]]) -> list[T]:
+    """asyncio.gather, but the first failure cancels the calls still running (and is raised
+    as itself, not wrapped in an ExceptionGroup the error middleware would not know)."""
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 class RedmineErrors(BaseModel):

@@ -2,8 +2,10 @@
 
 import datetime as dt
 from decimal import Decimal
+from typing import NotRequired
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AliasPath, BaseModel, ConfigDict, Field, dataclasses
+from typing_extensions import TypedDict  # before 3.12, pydantic reads only this one
 
 
 class RedmineModel(BaseModel):
@@ -72,3 +74,40 @@ class TimeEntryDraft(RedmineModel):
     spent_on: dt.date
     activity_id: int | None = None
     comments: str = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class TimeEntryRow:
+    """A time entry of a long list, flattened while it is parsed: no dict or model per nested
+    object, so tens of thousands of them are read quickly."""
+
+    id: int
+    project_id: int = Field(validation_alias=AliasPath("project", "id"))
+    issue_id: int | None = Field(default=None, validation_alias=AliasPath("issue", "id"))
+    user_id: int = Field(validation_alias=AliasPath("user", "id"))
+    user_name: str = Field(validation_alias=AliasPath("user", "name"))
+    activity_id: int = Field(validation_alias=AliasPath("activity", "id"))
+    activity: str = Field(validation_alias=AliasPath("activity", "name"))
+    hours: float
+    comments: str | None
+    spent_on: dt.date
+    created_on: dt.datetime
+
+    def time_entry(self) -> RedmineTimeEntry:
+        """The same entry as the full model (for the few rows that need it)."""
+        return RedmineTimeEntry(
+            id=self.id,
+            project=Ref(id=self.project_id),
+            issue=None if self.issue_id is None else Ref(id=self.issue_id),
+            user=Ref(id=self.user_id, name=self.user_name),
+            activity=Ref(id=self.activity_id, name=self.activity),
+            hours=Decimal(repr(self.hours)),
+            comments=self.comments,
+            spent_on=self.spent_on,
+            created_on=self.created_on,
+        )
+
+
+class TimeEntryRowPage(TypedDict):
+    time_entries: list[TimeEntryRow]
+    total_count: NotRequired[int]

@@ -12,6 +12,7 @@ class CacheKind(StrEnum):
     PROJECT = "project"
     USER = "user"
     ACTIVITIES = "activities"
+    ANALYTICS = "analytics"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class Keys:
 
     def entry_timers(self) -> str:
         return f"{self.prefix}:entry-timer"
+
+    def analytics_generation(self, user_id: int) -> str:
+        return f"{self.prefix}:analytics-generation:{user_id}"
 
     def cache(self, kind: CacheKind, name: str) -> str:
         # Names come from callers (task values, hashed keys): digest them so any value is safe.

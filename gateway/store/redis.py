@@ -1,6 +1,7 @@
 """RedisStore: domain-named methods over redis.asyncio."""
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -12,6 +13,9 @@ from gateway.store.keys import CacheKind, Keys
 from gateway.timers.models import TIMER_ID_BASE, Timer
 
 OutboxChange = Literal["keep", "remove"] | dt.datetime
+# Outlives any cached analytics result (GATEWAY_ANALYTICS_CACHE_TTL_S is at most an hour) by far,
+# so a generation never expires back to one that results are still cached under.
+ANALYTICS_GENERATION_TTL_S = 86_400
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,16 @@ class RedisStore:
         if not discarded:
             raise TimerChanged(timer.id)
 
+    async def users_with_timers(self, user_ids: Sequence[int]) -> set[int]:
+        """Those of `user_ids` who have any timer at all (running, or recorded long ago)."""
+        if not user_ids:
+            return set()
+        pipe = self._redis.pipeline(transaction=False)
+        for user_id in user_ids:
+            pipe.exists(self._keys.user_timers(user_id))
+        found = await pipe.execute()
+        return {user_id for user_id, n in zip(user_ids, found, strict=True) if n}
+
     async def timer_ids_of_entries(self, entry_ids: list[int]) -> dict[int, int]:
         if not entry_ids:
             return {}
@@ -180,3 +194,31 @@ class RedisStore:
 
     async def forget(self, kind: CacheKind, name: str) -> None:
         await self._redis.delete(self._keys.cache(kind, name))
+
+    async def cached_many(self, kind: CacheKind, names: Sequence[str]) -> list[str | None]:
+        """`cached` for many names in one round trip, in their order."""
+        if not names:
+            return []
+        values = await self._redis.mget([self._keys.cache(kind, name) for name in names])
+        return [None if value is None else str(value) for value in values]
+
+    async def remember_many(self, kind: CacheKind, values: Mapping[str, str], ttl_s: int) -> None:
+        if ttl_s <= 0 or not values:
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        for name, value in values.items():
+            pipe.set(self._keys.cache(kind, name), value, ex=ttl_s)
+        await pipe.execute()
+
+    async def analytics_generation(self, user_id: int) -> int:
+        value = await self._redis.get(self._keys.analytics_generation(user_id))
+        return int(value) if value else 0
+
+    async def invalidate_analytics(self, user_id: int) -> None:
+        """Moves the user's analytics to a new generation: results cached under an older one
+        are never read again (and expire by themselves)."""
+        key = self._keys.analytics_generation(user_id)
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.incr(key)
+        pipe.expire(key, ANALYTICS_GENERATION_TTL_S)
+        await pipe.execute()

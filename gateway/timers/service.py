@@ -60,11 +60,13 @@ class TimerService:
         timer = await self._new_timer(caller, request)
         running_id = await self._store.create_timer(timer, exclusive=True)
         if running_id is None:
+            await self._store.invalidate_analytics(caller.user_id)
             return timer
         if self._when_running == "stop_previous":
             await self.stop(caller, running_id, StopRequest())
             running_id = await self._store.create_timer(timer, exclusive=True)
             if running_id is None:
+                await self._store.invalidate_analytics(caller.user_id)
                 return timer
         running = (await self._store.timer(running_id)).timer
         raise Conflict(
@@ -124,7 +126,11 @@ class TimerService:
             # Stopped meanwhile by another request or replica: answer with what it became.
             return (await self._own(caller, timer_id)).timer
         log.info("timer stopped timer=%s user=%s", timer_id, caller.user_id)
-        return await self._recorder.attempt(timer_id, caller.api_key)
+        try:
+            return await self._recorder.attempt(timer_id, caller.api_key)
+        finally:
+            # After the post: an answer computed meanwhile must not outlive it in the cache.
+            await self._store.invalidate_analytics(caller.user_id)
 
     async def delete(self, caller: Caller, timer_id: int) -> None:
         if timer_id < TIMER_ID_BASE:
@@ -143,6 +149,8 @@ class TimerService:
             await self._store.discard_timer(read)
         except TimerChanged as exc:
             raise Conflict("The timer changed meanwhile; try again.") from exc
+        finally:
+            await self._store.invalidate_analytics(caller.user_id)
         log.info("timer deleted timer=%s user=%s status=%s", timer_id, caller.user_id, timer.status)
 
     async def _manual(self, caller: Caller, request: StartRequest) -> Timer:
@@ -171,7 +179,10 @@ class TimerService:
             }
         )
         await self._store.create_timer(timer, exclusive=False)
-        return await self._recorder.attempt(timer.id, caller.api_key)
+        try:
+            return await self._recorder.attempt(timer.id, caller.api_key)
+        finally:
+            await self._store.invalidate_analytics(caller.user_id)
 
     async def _new_timer(self, caller: Caller, request: StartRequest) -> Timer:
         task = await self._tasks.task(caller, request.task_uuid, request.project_slug)
@@ -209,4 +220,7 @@ class TimerService:
             # Posted by one of the caller's timers: delete the timer, so no record dangles.
             await self.delete(caller, timer_id)
             return
-        await self._redmine.delete_time_entry(caller.api_key, entry_id)
+        try:
+            await self._redmine.delete_time_entry(caller.api_key, entry_id)
+        finally:
+            await self._store.invalidate_analytics(caller.user_id)

@@ -1,0 +1,1 @@
+"""Analytics over all of a project's Redmine hours: query, data, formulas and handlers."""

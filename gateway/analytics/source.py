@@ -1,0 +1,212 @@
+"""The entries an analytics query covers, as Redmine shows them to the caller, plus timer facts."""
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pydantic import TypeAdapter
+
+from gateway.analytics.drafts import PageReader
+from gateway.analytics.facts import FactFinder, IssueFacts
+from gateway.analytics.records import DateRange, Entry, Person
+from gateway.clock import Clock
+from gateway.errors import NotFound
+from gateway.identity import Caller, UserDirectory
+from gateway.redmine.client import Params, RedmineClient
+from gateway.store.keys import CacheKind
+from gateway.store.redis import RedisStore
+from gateway.timers.models import Timer
+
+log = logging.getLogger(__name__)
+
+HOURS_PLACES = Decimal("0.01")
+# The system's activities: the same for every caller, and renamed rarely.
+LOOKUP_TTL_S = 300
+_activity_names = TypeAdapter(dict[int, str])
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which entries a query asks for."""
+
+    days: DateRange
+    project_slug: str | None  # None: every project the caller can see
+    users: tuple[str, ...]  # logins or numeric ids ("me" too); empty: everyone
+
+
+class EntrySource:
+    def __init__(
+        self,
+        redmine: RedmineClient,
+        store: RedisStore,
+        users: UserDirectory,
+        clock: Clock,
+        zone: dt.tzinfo,
+        concurrency: int,
+    ) -> None:
+        self._redmine = redmine
+        self._store = store
+        self._users = users
+        self._clock = clock
+        self._zone = zone
+        self._concurrency = concurrency
+
+    async def entries(self, caller: Caller, scope: Scope) -> list[Entry]:
+        """The caller's view of the scope's entries, in Redmine's order, then their running
+        timer when it is in scope.
+
+        All of Redmine's pages are read (PAGE_LIMIT entries each, concurrently after the first);
+        each page is read as it arrives, while people and issues are looked up alongside.
+        """
+        started = time.perf_counter()
+        running = await self._running(caller, scope)
+        finder = FactFinder(self._redmine, self._store, self._users, caller, self._concurrency)
+        async with finder:
+            if running is not None:
+                finder.see_issues([running.issue_id])
+            pages = PageReader(self._store, self._zone, finder)
+            await self._redmine.time_entry_rows(
+                caller.api_key, params(caller, scope), pages.consume
+            )
+            paged = time.perf_counter()
+            await finder.settle()
+        settled = time.perf_counter()
+        # What could not be built while pages arrived is built now, off the event loop.
+        entries = await asyncio.to_thread(pages.entries)
+        wanted = wanted_user_ids(scope.users, caller, finder.people.values())
+        if wanted is not None:
+            entries = [e for e in entries if e.user.user_id in wanted]
+            if caller.user_id not in wanted:
+                running = None
+        if running is not None:
+            me = finder.people.get(caller.user_id) or person_of(caller)
+            facts = finder.issues[running.issue_id]
+            activity = await self._activity_name(caller, running.activity_id)
+            now = self._clock.now()
+            entries.append(running_entry(running, me, facts, activity, now, self._zone))
+        log.debug(
+            "analytics entries user=%s entries=%s pages_ms=%.0f facts_ms=%.0f total_ms=%.0f",
+            caller.user_id,
+            len(entries),
+            (paged - started) * 1000,
+            (settled - paged) * 1000,
+            (time.perf_counter() - started) * 1000,
+        )
+        return entries
+
+    async def _running(self, caller: Caller, scope: Scope) -> Timer | None:
+        timer_id = await self._store.running_timer_id(caller.user_id)
+        if timer_id is None:
+            return None
+        try:
+            timer = (await self._store.timer(timer_id)).timer
+        except NotFound:
+            return None  # stopped and removed between the two reads
+        day = timer.started_at.astimezone(self._zone).date()
+        in_scope = (
+            timer.status == "running"
+            and scope.days.start <= day <= scope.days.end
+            and scope.project_slug in (None, timer.project_slug)
+        )
+        return timer if in_scope else None
+
+    async def _activity_name(self, caller: Caller, activity_id: int | None) -> str:
+        if activity_id is None:
+            return ""
+        cached = await self._store.cached(CacheKind.ACTIVITIES, "names")
+        if cached is not None:
+            names = _activity_names.validate_json(cached)
+        else:
+            activities = await self._redmine.activities(caller.api_key)
+            names = {a.id: a.name for a in activities}
+            await self._store.remember(
+                CacheKind.ACTIVITIES,
+                "names",
+                _activity_names.dump_json(names).decode(),
+                LOOKUP_TTL_S,
+            )
+        return names.get(activity_id, "")
+
+
+def params(caller: Caller, scope: Scope) -> Params:
+    sent: dict[str, str | int] = {
+        "from": scope.days.start.isoformat(),
+        "to": scope.days.end.isoformat(),
+    }
+    if scope.project_slug is not None:
+        sent["project_id"] = scope.project_slug
+    ids = known_user_ids(scope.users, caller)
+    if ids is not None:
+        sent["user_id"] = "|".join(str(user_id) for user_id in sorted(ids))
+    return sent
+
+
+def known_user_ids(users: Sequence[str], caller: Caller) -> set[int] | None:
+    """The ids `users` names when each is an id, "me" or the caller's login; else None (other
+    logins are matched once the entries name their users)."""
+    if not users:
+        return None
+    ids: set[int] = set()
+    for user in users:
+        if user.isdigit():
+            ids.add(int(user))
+        elif user == "me" or user.casefold() == caller.owner.username.casefold():
+            ids.add(caller.user_id)
+        else:
+            return None
+    return ids
+
+
+def wanted_user_ids(
+    users: Sequence[str], caller: Caller, people: Iterable[Person]
+) -> set[int] | None:
+    """The ids of the people `users` names (logins, ids or "me"); None: everyone."""
+    if not users:
+        return None
+    by_login = {p.username.casefold(): p.user_id for p in people if p.username}
+    by_login[caller.owner.username.casefold()] = caller.user_id
+    wanted: set[int] = set()
+    for user in users:
+        if user.isdigit():
+            wanted.add(int(user))
+        elif user == "me":
+            wanted.add(caller.user_id)
+        elif (user_id := by_login.get(user.casefold())) is not None:
+            wanted.add(user_id)
+    return wanted
+
+
+def person_of(caller: Caller) -> Person:
+    owner = caller.owner
+    return Person(user_id=owner.id, username=owner.username or None, name=owner.name)
+
+
+def running_entry(
+    timer: Timer,
+    person: Person,
+    facts: IssueFacts,
+    activity: str,
+    now: dt.datetime,
+    zone: dt.tzinfo,
+) -> Entry:
+    """The caller's running timer as an entry: its hours so far, not in Redmine yet."""
+    seconds = max(0, int((now - timer.started_at).total_seconds()))
+    return Entry(
+        entry_id=timer.id,
+        user=person,
+        issue_id=timer.issue_id,
+        issue_subject=facts.subject,
+        tracker=facts.tracker,
+        issue_closed=facts.is_closed,
+        activity=activity,
+        hours=(Decimal(seconds) / 3600).quantize(HOURS_PLACES),
+        spent_on=timer.started_at.astimezone(zone).date(),
+        comments=timer.description,
+        started_at=timer.started_at,
+        ended_at=None,
+        is_running=True,
+    )

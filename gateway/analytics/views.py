@@ -1,0 +1,173 @@
+"""Handlers of the analytics endpoints: parse the query, read the entries, compute, serialize."""
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from aiohttp import hdrs, web
+from pydantic import BaseModel
+
+from gateway.analytics import compute
+from gateway.analytics import productivity as focus
+from gateway.analytics import reports as reporting
+from gateway.analytics import timeline as chronology
+from gateway.analytics.cache import Answer
+from gateway.analytics.query import AnalyticsQuery, date_range
+from gateway.analytics.records import DateRange, Entry
+from gateway.analytics.source import Scope
+from gateway.appkeys import ANALYTICS_CACHE, CLOCK, ENTRY_SOURCE, SETTINGS
+from gateway.timers.views import caller_of
+
+log = logging.getLogger(__name__)
+
+JSON_TYPE = "application/json"
+CSV_TYPE = "text/csv"
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One analytics request, parsed: what every endpoint's formula may read."""
+
+    query: AnalyticsQuery
+    days: DateRange
+    zone: ZoneInfo
+    focus_min_min: int
+    as_csv: bool
+
+    def fingerprint(self) -> str:
+        """The request as the result cache tells requests apart: the range as dates (a named
+        period means other days tomorrow), the users in any order, every other parameter."""
+        fields = self.query.model_dump(mode="json", exclude={"period", "start", "end", "format"})
+        fields |= {
+            "start": self.days.start.isoformat(),
+            "end": self.days.end.isoformat(),
+            "users": sorted(self.query.users),
+            "csv": self.as_csv,
+        }
+        return json.dumps(fields, sort_keys=True, separators=(",", ":"))
+
+
+Render = Callable[[Sequence[Entry], Ask], Answer]
+
+
+async def analytics(request: web.Request) -> web.Response:
+    return await answer(request, "analytics", render_summary)
+
+
+async def team(request: web.Request) -> web.Response:
+    return await answer(request, "team", render_team)
+
+
+async def reports(request: web.Request) -> web.Response:
+    return await answer(request, "reports", render_report, csv_allowed=True)
+
+
+async def productivity(request: web.Request) -> web.Response:
+    return await answer(request, "productivity", render_productivity)
+
+
+async def timeline(request: web.Request) -> web.Response:
+    return await answer(request, "timeline", render_timeline)
+
+
+async def answer(
+    request: web.Request, endpoint: str, render: Render, *, csv_allowed: bool = False
+) -> web.Response:
+    """Cached when the same caller asked the same thing moments ago; computed otherwise."""
+    caller = await caller_of(request)
+    settings = request.app[SETTINGS]
+    query = AnalyticsQuery.model_validate(request.query)
+    today = request.app[CLOCK].now().astimezone(settings.zone).date()
+    ask = Ask(
+        query=query,
+        days=date_range(query, today),
+        zone=settings.zone,
+        focus_min_min=settings.focus_min_min,
+        as_csv=csv_allowed and wants_csv(request, query),
+    )
+    cache = request.app[ANALYTICS_CACHE]
+    slot = await cache.slot(caller, endpoint, ask.fingerprint())
+    found = await cache.get(slot)
+    if found is None:
+        scope = Scope(days=ask.days, project_slug=query.project_slug, users=query.users)
+        entries = await request.app[ENTRY_SOURCE].entries(caller, scope)
+        started = time.perf_counter()
+        # Tens of thousands of entries take a while to sum: off the event loop.
+        found = await asyncio.to_thread(render, entries, ask)
+        log.debug(
+            "analytics computed endpoint=%s entries=%s ms=%.0f",
+            endpoint,
+            len(entries),
+            (time.perf_counter() - started) * 1000,
+        )
+        await cache.put(slot, found)
+    return response_of(found)
+
+
+def wants_csv(request: web.Request, query: AnalyticsQuery) -> bool:
+    """`format` decides; without it, an Accept header that takes text/csv (q > 0) does."""
+    if query.format is not None:
+        return query.format == "csv"
+    for header in request.headers.getall(hdrs.ACCEPT, ()):
+        for media_range in header.split(","):
+            media_type, _, parameters = media_range.partition(";")
+            if media_type.strip().lower() == CSV_TYPE and quality(parameters) > 0:
+                return True
+    return False
+
+
+def quality(parameters: str) -> float:
+    """The q of a media range's parameters (`q=0.5; level=1`); 1 when absent, 0 when unreadable."""
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def render_summary(entries: Sequence[Entry], ask: Ask) -> Answer:
+    return data_answer(compute.analytics_summary(entries, ask.days))
+
+
+def render_team(entries: Sequence[Entry], ask: Ask) -> Answer:
+    return data_answer(compute.team_summary(entries))
+
+
+def render_report(entries: Sequence[Entry], ask: Ask) -> Answer:
+    report = reporting.report(entries, ask.days, ask.query.report_type, ask.query.hourly_rate)
+    if not ask.as_csv:
+        return data_answer(report)
+    return Answer(
+        content_type=CSV_TYPE,
+        body=reporting.report_csv(report),
+        filename=f"time-report-{report.report_type}-{ask.days.start}-{ask.days.end}.csv",
+    )
+
+
+def render_productivity(entries: Sequence[Entry], ask: Ask) -> Answer:
+    return data_answer(focus.productivity(entries, ask.days, ask.focus_min_min, ask.zone))
+
+
+def render_timeline(entries: Sequence[Entry], ask: Ask) -> Answer:
+    return data_answer(chronology.timeline(entries, ask.zone))
+
+
+def data_answer(model: BaseModel) -> Answer:
+    # Serialized by pydantic-core in one pass; `{"data": ...}` is the envelope of every endpoint.
+    return Answer(content_type=JSON_TYPE, body=f'{{"data":{model.model_dump_json()}}}')
+
+
+def response_of(found: Answer) -> web.Response:
+    headers = {}
+    if found.filename is not None:
+        headers[hdrs.CONTENT_DISPOSITION] = f'attachment; filename="{found.filename}"'
+    return web.Response(
+        text=found.body, content_type=found.content_type, charset="utf-8", headers=headers
+    )
