@@ -5,32 +5,16 @@ import json
 from typing import Any
 
 import pytest
-from fakeredis import FakeAsyncRedis
-from pytest_aiohttp import AiohttpClient
 
 from tests.analytics.wiring import (
     ENDPOINTS,
     TODAY,
-    GatewayFactory,
     ask,
     ask_text,
     day,
-    gateway_factory,
     seed,
 )
-from tests.clock import ManualClock
-from tests.fakes.redmine_api import FakeRedmineApi
-from tests.timers.conftest import ALICE, BOB, Gateway, assert_error
-
-
-@pytest.fixture
-def make_gateway(
-    aiohttp_client: AiohttpClient,
-    redmine_api: FakeRedmineApi,
-    redis: FakeAsyncRedis,
-    clock: ManualClock,
-) -> GatewayFactory:
-    return gateway_factory(aiohttp_client, redmine_api, redis, clock)
+from tests.timers.conftest import ALICE, BOB, Gateway, GatewayFactory, assert_error
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ from decimal import Decimal
 
 import pytest
 from aiohttp import web
-from fakeredis import FakeAsyncRedis
-from pytest_aiohttp import AiohttpClient
 from yarl import URL
 
 from gateway.analytics.drafts import span_on
@@ -20,24 +18,13 @@ from gateway.analytics.source import Scope
 from gateway.appkeys import ENTRY_SOURCE
 from gateway.identity import Caller
 from gateway.timers.models import Owner, Portion, Timer
-from tests.analytics.wiring import TODAY, GatewayFactory, ask, day, gateway_factory, seed
-from tests.clock import ManualClock
+from tests.analytics.wiring import TODAY, ask, day, seed
 from tests.fakes.redmine import RecordedRequest
 from tests.fakes.redmine_api import FakeRedmineApi
-from tests.timers.conftest import ALICE, BOB, Gateway, assert_error
+from tests.timers.conftest import ALICE, BOB, Gateway, GatewayFactory, assert_error
 
 MONTH = DateRange(day(-29), TODAY)
 ENTRIES = "/time_entries.json"
-
-
-@pytest.fixture
-def make_gateway(
-    aiohttp_client: AiohttpClient,
-    redmine_api: FakeRedmineApi,
-    redis: FakeAsyncRedis,
-    clock: ManualClock,
-) -> GatewayFactory:
-    return gateway_factory(aiohttp_client, redmine_api, redis, clock)
 
 
 @pytest.fixture

@@ -5,19 +5,11 @@ period, last-30-days, is 2026-02-01 .. 2026-03-02.
 """
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 from urllib.parse import urlencode
 
-from fakeredis import FakeAsyncRedis
-from pytest_aiohttp import AiohttpClient
-
-from gateway.app import create_app
-from gateway.settings import Settings
-from tests.clock import ManualClock
-from tests.fakes.redmine_api import FakeRedmineApi
 from tests.fakes.redmine_state import RedmineState
 from tests.timers.conftest import ALICE, BOB, Gateway, Reply
 
@@ -25,26 +17,6 @@ TODAY = dt.date(2026, 3, 2)
 ADMIN = 1
 MOBILE = 3  # project: alice only
 ENDPOINTS = ("analytics", "team", "reports", "productivity", "timeline")
-
-GatewayFactory = Callable[..., Awaitable[Gateway]]
-
-
-def gateway_factory(
-    aiohttp_client: AiohttpClient,
-    redmine_api: FakeRedmineApi,
-    redis: FakeAsyncRedis,
-    clock: ManualClock,
-) -> GatewayFactory:
-    """`await make(**settings)`: the gateway with those settings over the fake Redmine."""
-
-    async def make(**overrides: Any) -> Gateway:
-        settings = Settings(
-            **{"redmine_url": redmine_api.url, "upstream_timeout_s": 2.0, **overrides}
-        )
-        app = create_app(settings, redis=redis, clock=clock, outbox_worker=False)
-        return Gateway(app, await aiohttp_client(app), redmine_api, clock)
-
-    return make
 
 
 async def ask(gw: Gateway, endpoint: str, login: str | None = "alice", **query: str | int) -> Reply:

@@ -184,14 +184,13 @@ def rendezvous(
     monkeypatch.setattr(target, method, wrapper)
 
 
-@pytest.fixture
-def make_gateway(
+def gateway_factory(
     aiohttp_client: AiohttpClient,
     redmine_api: FakeRedmineApi,
     redis: FakeAsyncRedis,
     clock: ManualClock,
 ) -> GatewayFactory:
-    """Builds the gateway with settings overrides, e.g. `await make_gateway(timezone="...")`."""
+    """`await make(**settings)`: the gateway with those settings over the fake Redmine."""
 
     async def make(**overrides: Any) -> Gateway:
         settings = Settings(
@@ -201,6 +200,17 @@ def make_gateway(
         return Gateway(app, await aiohttp_client(app), redmine_api, clock)
 
     return make
+
+
+@pytest.fixture
+def make_gateway(
+    aiohttp_client: AiohttpClient,
+    redmine_api: FakeRedmineApi,
+    redis: FakeAsyncRedis,
+    clock: ManualClock,
+) -> GatewayFactory:
+    """Builds the gateway with settings overrides, e.g. `await make_gateway(timezone="...")`."""
+    return gateway_factory(aiohttp_client, redmine_api, redis, clock)
 
 
 @pytest.fixture
