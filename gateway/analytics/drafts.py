@@ -25,6 +25,7 @@ class Draft(NamedTuple):
     comments: str
     started_at: dt.datetime | None
     ended_at: dt.datetime | None
+    timer_id: int | None
 
 
 class PageReader:
@@ -101,8 +102,10 @@ class PageReader:
         Runs for every entry of the range (tens of thousands): kept to plain lookups.
         """
         started_at = ended_at = None
+        timer_id = None
         if timer is not None and is_owned_by(timer, row.time_entry()):
             started_at, ended_at = span_on(timer, row.spent_on, self._zone)
+            timer_id = timer.id
         hours = self._hours.get(row.hours) or self._decimal(row.hours)
         person = self._facts.people.get(row.user_id)
         issue_id = row.issue_id
@@ -121,6 +124,7 @@ class PageReader:
                 row.comments or "",
                 started_at,
                 ended_at,
+                timer_id=timer_id,
             )
         return Draft(
             row.id,
@@ -133,6 +137,7 @@ class PageReader:
             row.comments or "",
             started_at,
             ended_at,
+            timer_id,
         )
 
     def _decimal(self, hours: float) -> Decimal:
@@ -166,6 +171,7 @@ def entry_of(draft: Draft, person: Person, facts: IssueFacts | None) -> Entry:
         draft.comments,
         draft.started_at,
         draft.ended_at,
+        timer_id=draft.timer_id,
     )
 
 

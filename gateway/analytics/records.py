@@ -48,3 +48,9 @@ class Entry:
     started_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
     is_running: bool = False
+    # The id /time-trackings shows for this entry when a gateway timer made it (the timer's).
+    timer_id: int | None = None
+
+    @property
+    def tracking_id(self) -> int:
+        return self.timer_id if self.timer_id is not None else self.entry_id

@@ -75,7 +75,7 @@ def _order(entry: Entry) -> tuple[bool, dt.datetime, int]:
 
 def _item(entry: Entry) -> TimelineItem:
     return TimelineItem(
-        id=entry.entry_id,
+        id=entry.tracking_id,
         task_uuid=None if entry.issue_id is None else str(entry.issue_id),
         issue_id=entry.issue_id,
         subject=entry.issue_subject,

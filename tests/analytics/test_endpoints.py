@@ -174,7 +174,9 @@ async def test_entries_of_timers_carry_their_start_and_end(gw: Gateway) -> None:
     started = gw.clock.now()
     recorded = await gw.timed(45, task_uuid="2")
     items = timeline_items((await ask(gw, "timeline")).data)
-    [item] = [i for i in items if i["id"] == recorded["redmine_time_entry_id"]]
+    # Listed under the timer's id, as /time-trackings lists it, not under its Redmine entry's.
+    [item] = [i for i in items if i["id"] == recorded["id"]]
+    assert recorded["id"] != recorded["redmine_time_entry_id"]
     assert dt.datetime.fromisoformat(item["started_at"]) == started
     assert dt.datetime.fromisoformat(item["ended_at"]) == started + dt.timedelta(minutes=45)
     assert item["hours"] == 0.75 and item["is_running"] is False

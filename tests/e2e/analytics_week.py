@@ -85,6 +85,11 @@ class Week:
     def entry_id(self, label: str) -> int:
         return self.made[label].entry_id
 
+    def tracking_id(self, label: str) -> int:
+        """The id /time-trackings shows: the timer's for entries made through the gateway."""
+        made = self.made[label]
+        return made.timer_id if made.timer_id is not None else made.entry_id
+
 
 @contextmanager
 def week_in_redmine(redmine: Harness, gateway_url: str) -> Iterator[Week]:

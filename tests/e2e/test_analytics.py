@@ -356,7 +356,7 @@ def brief(item: dict[str, Any]) -> tuple[Any, ...]:
 async def test_timeline_groups_the_week_by_day(
     endpoints: Endpoints, redmine: Harness, week: Week
 ) -> None:
-    ids = week.entry_id
+    ids = week.tracking_id
     # Entries without a start come first in their day, by id: made in this order, so ascending.
     assert ids("D1") < ids("D3") and ids("D2") < ids("D4")
     got = await data(endpoints, redmine.alice, "timeline", WEEK)
