@@ -1,19 +1,5 @@
-"""Fixtures shared by the analytics endpoint and source tests."""
+"""Fixtures of the analytics endpoint and source tests: the timers suite's gateway factory."""
 
-import pytest
-from fakeredis import FakeAsyncRedis
-from pytest_aiohttp import AiohttpClient
+from tests.timers.conftest import make_gateway
 
-from tests.clock import ManualClock
-from tests.fakes.redmine_api import FakeRedmineApi
-from tests.timers.conftest import GatewayFactory, gateway_factory
-
-
-@pytest.fixture
-def make_gateway(
-    aiohttp_client: AiohttpClient,
-    redmine_api: FakeRedmineApi,
-    redis: FakeAsyncRedis,
-    clock: ManualClock,
-) -> GatewayFactory:
-    return gateway_factory(aiohttp_client, redmine_api, redis, clock)
+__all__ = ["make_gateway"]
