@@ -40,9 +40,19 @@ def connection_listed(headers: CIMultiDictProxy[str]) -> set[str]:
     return listed
 
 
-def end_to_end(headers: CIMultiDictProxy[str]) -> Iterable[tuple[str, str]]:
+def end_to_end(
+    raw: Iterable[tuple[bytes, bytes]], headers: CIMultiDictProxy[str]
+) -> Iterable[tuple[str, str]]:
+    """The end-to-end headers of a message, names spelled exactly as received.
+
+    Read from the raw headers (the parsed ones re-case some names, ETag as Etag) and decoded the
+    way aiohttp encodes what it writes, so every byte goes out as it came in.
+    """
     dropped = HOP_BY_HOP | connection_listed(headers) if hdrs.CONNECTION in headers else HOP_BY_HOP
-    return ((name, value) for name, value in headers.items() if name.lower() not in dropped)
+    for raw_name, raw_value in raw:
+        name = raw_name.decode("utf-8", "surrogateescape")
+        if name.lower() not in dropped:
+            yield name, raw_value.decode("utf-8", "surrogateescape")
 
 
 def escapes_root(path: str) -> bool:
@@ -77,7 +87,7 @@ class Proxy:
             upstream.release()
 
     def _upstream_headers(self, request: web.Request) -> CIMultiDict[str]:
-        headers = CIMultiDict(end_to_end(request.headers))
+        headers = CIMultiDict(end_to_end(request.raw_headers, request.headers))
         peer = request.remote or ""
         prior = headers.get(hdrs.X_FORWARDED_FOR)
         headers[hdrs.X_FORWARDED_FOR] = f"{prior}, {peer}" if prior else peer
@@ -116,7 +126,7 @@ class Proxy:
     async def _relay(
         self, request: web.Request, upstream: aiohttp.ClientResponse
     ) -> web.StreamResponse:
-        headers = CIMultiDict(end_to_end(upstream.headers))
+        headers = CIMultiDict(end_to_end(upstream.raw_headers, upstream.headers))
         length = upstream.content_length
         if (
             length is not None

@@ -24,6 +24,12 @@ def exact(client: GatewayClient, raw_target: str) -> URL:
 
 
 async def raw_exchange(client: GatewayClient, request: bytes) -> tuple[int, bytes]:
+    status, _, body = await http_exchange(client, request)
+    return status, body
+
+
+async def http_exchange(client: GatewayClient, request: bytes) -> tuple[int, bytes, bytes]:
+    """Status, head exactly as the gateway wrote it, and body, for a request sent byte for byte."""
     reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
     try:
         writer.write(request)
@@ -38,7 +44,7 @@ async def raw_exchange(client: GatewayClient, request: bytes) -> tuple[int, byte
     finally:
         writer.close()
         await writer.wait_closed()
-    return int(head.split(b" ", 2)[1]), body
+    return int(head.split(b" ", 2)[1]), head, body
 
 
 @pytest.mark.parametrize(
@@ -127,6 +133,25 @@ async def test_end_to_end_request_headers_pass_unchanged(
     forwarded = {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"}
     assert {k: v for k, v in received.items() if k not in forwarded} == sent
     assert redmine.calls[0].body == b"{}"
+
+
+async def test_header_names_keep_their_spelling_both_ways(
+    client: GatewayClient, redmine: FakeRedmine
+) -> None:
+    redmine.queue(
+        Canned(headers=CIMultiDict([("ETag", 'W/"1"'), ("X-Request-Id", "r1"), ("x-lower", "v")]))
+    )
+    status, raw_head, _ = await http_exchange(
+        client,
+        b"GET /issues.json HTTP/1.1\r\nHost: gw\r\nX-Redmine-API-Key: k\r\n"
+        b"x-custom-Case: 1\r\n\r\n",
+    )
+    assert status == 200
+    sent_names = [name for name, _ in redmine.calls[0].raw_headers]
+    assert b"X-Redmine-API-Key" in sent_names
+    assert b"x-custom-Case" in sent_names
+    for name in (b"ETag:", b"X-Request-Id:", b"x-lower:"):
+        assert b"\r\n" + name in raw_head
 
 
 async def test_bearer_authorization_passes(client: GatewayClient, redmine: FakeRedmine) -> None:

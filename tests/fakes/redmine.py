@@ -15,6 +15,7 @@ class RecordedRequest:
     headers: CIMultiDictProxy[str]
     body: bytes
     peer_port: int
+    raw_headers: tuple[tuple[bytes, bytes], ...] = ()
 
 
 @dataclass
@@ -48,7 +49,12 @@ class FakeRedmine:
         peer = request.transport.get_extra_info("peername") if request.transport else None
         self.calls.append(
             RecordedRequest(
-                request.method, request.raw_path, request.headers, body, peer[1] if peer else 0
+                request.method,
+                request.raw_path,
+                request.headers,
+                body,
+                peer[1] if peer else 0,
+                request.raw_headers,
             )
         )
         return body
