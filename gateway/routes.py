@@ -1,10 +1,13 @@
 """The route table: the only place URL paths are spelled."""
 
-from aiohttp import web
+from collections.abc import Mapping
+
+from aiohttp import hdrs, web
 
 from gateway import health
 from gateway.analytics import views as analytics
 from gateway.appkeys import PROXY
+from gateway.errors import Handler
 from gateway.timers import views as timers
 
 TIMER = r"/time-trackings/{timer_id:\d{1,18}}"
@@ -14,31 +17,34 @@ async def pass_through(request: web.Request) -> web.StreamResponse:
     return await request.app[PROXY].handle(request)
 
 
+def own(path: str, handlers: Mapping[str, Handler]) -> list[web.RouteDef]:
+    """A path of the gateway's: these methods, and 405 in the error shape for any other (which
+    would otherwise fall through to the pass-through)."""
+    routes = [
+        # web.get also answers HEAD, as aiohttp does for every GET route.
+        web.get(path, handler) if method == hdrs.METH_GET else web.route(method, path, handler)
+        for method, handler in handlers.items()
+    ]
+    return [*routes, web.route(hdrs.METH_ANY, path, timers.not_allowed)]
+
+
 TABLE = [
     web.get("/-/healthz", health.healthz),
     web.get("/-/readyz", health.readyz),
-    web.route("*", "/-/{reserved:.*}", health.reserved_not_found),
-    web.get("/time-trackings", timers.index),
-    web.post("/time-trackings", timers.start),
-    web.route("*", "/time-trackings", timers.not_allowed),
-    web.get("/time-trackings/active", timers.active),
-    web.route("*", "/time-trackings/active", timers.not_allowed),
+    web.route(hdrs.METH_ANY, "/-/{reserved:.*}", health.reserved_not_found),
+    *own("/time-trackings", {hdrs.METH_GET: timers.index, hdrs.METH_POST: timers.start}),
+    *own("/time-trackings/active", {hdrs.METH_GET: timers.active}),
     # Before TIMER and the catch-all below, which would take these paths otherwise.
-    web.get("/time-trackings/analytics", analytics.analytics),
-    web.route("*", "/time-trackings/analytics", timers.not_allowed),
-    web.get("/time-trackings/team", analytics.team),
-    web.route("*", "/time-trackings/team", timers.not_allowed),
-    web.get("/time-trackings/reports", analytics.reports),
-    web.route("*", "/time-trackings/reports", timers.not_allowed),
-    web.get("/time-trackings/productivity", analytics.productivity),
-    web.route("*", "/time-trackings/productivity", timers.not_allowed),
-    web.get("/time-trackings/timeline", analytics.timeline),
-    web.route("*", "/time-trackings/timeline", timers.not_allowed),
-    web.get(TIMER, timers.show),
-    web.put(TIMER, timers.stop),
-    web.delete(TIMER, timers.delete),
-    web.route("*", TIMER, timers.not_allowed),
+    *own("/time-trackings/analytics", {hdrs.METH_GET: analytics.analytics}),
+    *own("/time-trackings/team", {hdrs.METH_GET: analytics.team}),
+    *own("/time-trackings/reports", {hdrs.METH_GET: analytics.reports}),
+    *own("/time-trackings/productivity", {hdrs.METH_GET: analytics.productivity}),
+    *own("/time-trackings/timeline", {hdrs.METH_GET: analytics.timeline}),
+    *own(
+        TIMER,
+        {hdrs.METH_GET: timers.show, hdrs.METH_PUT: timers.stop, hdrs.METH_DELETE: timers.delete},
+    ),
     # Everything under /time-trackings is the gateway's, known or not: never Redmine's.
-    web.route("*", "/time-trackings/{unknown:.*}", timers.unknown),
-    web.route("*", "/{anything:.*}", pass_through),
+    web.route(hdrs.METH_ANY, "/time-trackings/{unknown:.*}", timers.unknown),
+    web.route(hdrs.METH_ANY, "/{anything:.*}", pass_through),
 ]
