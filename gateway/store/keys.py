@@ -19,9 +19,6 @@ class CacheKind(StrEnum):
 class Keys:
     prefix: str
 
-    def readiness_probe(self) -> str:
-        return f"{self.prefix}:readyz"
-
     def timer_ids(self) -> str:
         return f"{self.prefix}:timer-ids"
 

@@ -192,9 +192,6 @@ class RedisStore:
         if ttl_s > 0:
             await self._redis.set(self._keys.cache(kind, name), value, ex=ttl_s)
 
-    async def forget(self, kind: CacheKind, name: str) -> None:
-        await self._redis.delete(self._keys.cache(kind, name))
-
     async def cached_many(self, kind: CacheKind, names: Sequence[str]) -> list[str | None]:
         """`cached` for many names in one round trip, in their order."""
         if not names:
