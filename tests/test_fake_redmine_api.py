@@ -3,11 +3,8 @@
 import asyncio
 import base64
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -24,7 +21,6 @@ from tests.fakes.redmine_state import UsersVisibility
 Client = TestClient[web.Request, web.Application]
 START = datetime(2024, 5, 6, 9, 30, tzinfo=UTC)
 UUID_2 = "6f1c2a9e-0002-4b7a-9c1d-000000000002"
-REAL_REDMINE_JSON = Path("/tmp/redmine.json")
 JSON = "application/json"
 
 
@@ -718,120 +714,3 @@ async def test_an_unmodelled_request_fails_loudly(
         assert response.status == 501
         assert "not modelled" in await response.text()
     assert not fake.entries
-
-
-# -- the real Redmine, for comparison -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Probe:
-    method: str
-    path: str
-    login: str | None = "alice"
-    body: bytes | None = None
-    accept: str = "application/json"  # what the gateway's RedmineClient sends
-
-
-_MASKED = {"created_on", "updated_on", "last_login_on", "passwd_changed_on"}
-_MASKED |= {"spent_hours", "total_spent_hours"}  # other suites log time on the real one
-
-
-def _masked(value: Any) -> Any:
-    """The body with the values that differ between two databases replaced by a marker."""
-    if isinstance(value, Mapping):
-        return {k: "<masked>" if k in _MASKED else _masked(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_masked(item) for item in value]
-    return value
-
-
-def _entry_body(**attributes: object) -> bytes:
-    entry = {"issue_id": 1, "spent_on": "2001-01-01", **attributes}
-    return json.dumps({"time_entry": entry}).encode()
-
-
-PROBES = [
-    Probe("GET", "/users/current.json"),
-    Probe("GET", "/users/current.json", login=None),
-    Probe("GET", "/users/6.json"),
-    Probe("GET", "/projects/ops.json"),
-    Probe("GET", "/projects/999.json"),
-    Probe("GET", f"/issues.json?cf_1={UUID_2}&status_id=*&limit=2"),
-    Probe("GET", "/issues.json?issue_id=abc&cf_1="),
-    Probe("GET", "/issues/1.json", login="bob"),
-    Probe("GET", "/enumerations/time_entry_activities.json"),
-    Probe("GET", "/time_entries.json?project_id=ops"),
-    Probe("GET", "/time_entries/99999999.json"),
-    Probe("GET", "/nothing.json"),
-    Probe("GET", "/nothing.json", accept="*/*"),
-    Probe("POST", "/time_entries.json", body=_entry_body(hours=0)),
-    Probe("POST", "/time_entries.json", body=_entry_body(hours="abc", activity_id=11)),
-    Probe("POST", "/time_entries.json", body=_entry_body(issue_id=999, hours=1, spent_on="x")),
-    Probe("POST", "/time_entries.json", body=_entry_body(hours=1, user_id=6, comments="x" * 1025)),
-    Probe("POST", "/time_entries.json", body=_entry_body(hours=1, project_id=2, issue_id=None)),
-    Probe("POST", "/time_entries.json", body=b"{bad"),
-    Probe("POST", "/time_entries.json", body=b"{bad", accept="*/*"),
-]
-
-
-class Endpoint:
-    def __init__(self, session: aiohttp.ClientSession, base: str, keys: Mapping[str, str]) -> None:
-        self.session, self.base, self.keys = session, base, keys
-
-    async def answer(self, probe: Probe) -> tuple[int, str, Any]:
-        headers = {"Content-Type": "application/json", "Accept": probe.accept}
-        if probe.login is not None:
-            headers["X-Redmine-API-Key"] = self.keys[probe.login]
-        url = self.base + probe.path
-        async with self.session.request(
-            probe.method, url, data=probe.body, headers=headers
-        ) as response:
-            text = await response.text()
-            parsed = json.loads(text) if response.content_type == JSON and text else None
-            return response.status, response.content_type, parsed
-
-
-def _comparable(answer: tuple[int, str, Any], masked: str = "") -> tuple[int, str, Any]:
-    status, content_type, body = answer
-    if masked and body:
-        body = {name: {**value, masked: None} for name, value in body.items()}
-    return status, content_type, _masked(body)
-
-
-@pytest.fixture
-def harness() -> Any:
-    """The real Redmine's description; its absence fails the test rather than skipping it."""
-    if not REAL_REDMINE_JSON.exists():
-        pytest.fail(f"{REAL_REDMINE_JSON} is missing: run ../shared/redmine/redmine-up.sh")
-    return json.loads(REAL_REDMINE_JSON.read_text())
-
-
-@pytest.mark.e2e
-async def test_the_fake_answers_like_the_real_redmine(
-    http: Client, fake: FakeRedmineApi, harness: Any
-) -> None:
-    keys = {login: fake.api_key_of(login) for login in ("admin", "alice", "bob")}
-    assert keys["alice"] == harness["users"]["alice"]["api_key"]
-    created: list[str] = []
-    async with aiohttp.ClientSession() as session:
-        real = Endpoint(session, harness["base_url"].rstrip("/"), keys)
-        mine = Endpoint(session, str(http.make_url("")).rstrip("/"), keys)
-        try:
-            for probe in PROBES:
-                expected = await real.answer(probe)
-                if expected[0] == 201:  # should not happen; never leave it behind
-                    created.append(f"/time_entries/{expected[2]['time_entry']['id']}.json")
-                assert _comparable(await mine.answer(probe)) == _comparable(expected), probe
-            post = Probe("POST", "/time_entries.json", body=_entry_body(hours=1.005, comments="é"))
-            expected = await real.answer(post)
-            created.append(f"/time_entries/{expected[2]['time_entry']['id']}.json")
-            answer = await mine.answer(post)
-            assert _comparable(answer, masked="id") == _comparable(expected, masked="id")
-            own = f"/time_entries/{answer[2]['time_entry']['id']}.json"
-            for method in ("PUT", "DELETE", "GET"):
-                probe = Probe(method, created[-1], body=_entry_body(hours="1:30"))
-                expected = await real.answer(probe)
-                assert await mine.answer(replace(probe, path=own)) == expected
-        finally:
-            for path in created:
-                await real.answer(Probe("DELETE", path, login="admin"))
