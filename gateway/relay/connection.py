@@ -1,0 +1,261 @@
+"""One keep-alive HTTP/1.1 connection upstream: sends a request, parses the answer as it comes."""
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import cast
+
+import httptools
+
+# Above this many unread response bytes the socket stops being read, so a slow client never
+# makes the gateway hold a whole download in memory.
+READ_HIGH_WATER_BYTES = 256 * 1024
+READ_LOW_WATER_BYTES = 64 * 1024
+
+
+class UpstreamClosed(Exception):
+    """The connection ended (or turned out unusable) before the answer did."""
+
+    def __init__(self, message: str, *, answer_started: bool) -> None:
+        super().__init__(message)
+        self.answer_started = answer_started
+
+
+@dataclass(slots=True)
+class ResponseHead:
+    status: int
+    reason: bytes
+    raw_headers: list[tuple[bytes, bytes]]
+    is_framed: bool  # has Content-Length or chunked framing; otherwise the body ends at EOF
+
+
+class UpstreamConnection(asyncio.Protocol):
+    """Carries one exchange at a time; `begin` starts it, `head` and `read` follow the answer.
+
+    The parser is httptools (llhttp), fed from `data_received` with no copies or extra tasks: the
+    per-request cost of a general client library was most of the gateway's pass-through CPU.
+    """
+
+    def __init__(self, on_lost: Callable[["UpstreamConnection"], None]) -> None:
+        self._on_lost = on_lost
+        self._transport: asyncio.Transport | None = None
+        self._loop = asyncio.get_running_loop()
+        self._parser: httptools.HttpResponseParser | None = None
+        self._head_waiter: asyncio.Future[ResponseHead] | None = None
+        self._body: deque[bytes] = deque()
+        self._body_bytes = 0
+        self._body_waiter: asyncio.Future[None] | None = None
+        self._drain_waiter: asyncio.Future[None] | None = None
+        self._error: BaseException | None = None
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._reason = b""
+        self._head: ResponseHead | None = None
+        self._expects_body = True
+        self._is_interim = False
+        self._is_complete = True
+        self._is_paused_writing = False
+        self._is_paused_reading = False
+        self._keep_alive = False
+        self._has_received = False
+        self.is_closed = False
+
+    # ------------------------------------------------------------ asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports implement asyncio.Transport without subclassing it.
+        self._transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._parser is None:
+            # Nothing was asked: bytes on an idle connection mean it is out of step; drop it.
+            self.close()
+            return
+        self._has_received = True
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._fail(UpstreamClosed(f"malformed answer: {exc}", answer_started=True))
+            self.close()
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.is_closed = True
+        if self._head is not None and not self._is_complete and not self._head.is_framed:
+            self._finish_message()  # a body delimited by the end of the connection
+        elif not self._is_complete:
+            self._fail(
+                UpstreamClosed("Redmine closed the connection", answer_started=self._has_received)
+            )
+        if self._drain_waiter is not None and not self._drain_waiter.done():
+            self._drain_waiter.set_exception(
+                UpstreamClosed("connection lost while sending", answer_started=self._has_received)
+            )
+        self._on_lost(self)
+
+    def pause_writing(self) -> None:
+        self._is_paused_writing = True
+
+    def resume_writing(self) -> None:
+        self._is_paused_writing = False
+        waiter, self._drain_waiter = self._drain_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # ------------------------------------------------------------ httptools callbacks
+
+    def on_message_begin(self) -> None:
+        if self._head is not None:
+            # A second answer to one request (or bytes after the end of the first).
+            raise httptools.HttpParserError("unexpected second response")
+        self._headers = []
+
+    def on_status(self, reason: bytes) -> None:
+        self._reason = reason
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        assert self._parser is not None
+        status = self._parser.get_status_code()
+        if status < 200:
+            self._is_interim = True  # 100 Continue and the like: the real answer follows
+            return
+        self._keep_alive = self._parser.should_keep_alive()
+        self._head = ResponseHead(
+            status,
+            self._reason,
+            self._headers,
+            is_framed=any(
+                name.lower() in (b"content-length", b"transfer-encoding")
+                for name, _ in self._headers
+            ),
+        )
+        waiter = self._head_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(self._head)
+        if not self._expects_body:
+            self._finish_message()
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+        self._body_bytes += len(body)
+        if self._body_bytes > READ_HIGH_WATER_BYTES and not self._is_paused_reading:
+            assert self._transport is not None
+            self._transport.pause_reading()
+            self._is_paused_reading = True
+        self._wake_reader()
+
+    def on_message_complete(self) -> None:
+        if self._is_interim:
+            self._is_interim = False
+            return
+        if not self._is_complete:
+            self._finish_message()
+
+    # ------------------------------------------------------------ exchange
+
+    def begin(self, head: bytes, *, expects_body: bool) -> None:
+        """Sends a request head; `expects_body=False` (HEAD) means the answer has no body."""
+        assert self._transport is not None and self._is_complete
+        self._parser = httptools.HttpResponseParser(self)
+        self._head = None
+        self._head_waiter = None
+        self._body.clear()
+        self._body_bytes = 0
+        self._error = None
+        self._expects_body = expects_body
+        self._is_interim = False
+        self._is_complete = False
+        self._has_received = False
+        self._transport.write(head)
+
+    async def send(self, data: bytes) -> None:
+        """Writes part of a request body, waiting while the socket's buffer is full."""
+        if self.is_closed or self._transport is None:
+            raise UpstreamClosed("connection lost while sending", answer_started=self._has_received)
+        self._transport.write(data)
+        if self._is_paused_writing:
+            self._drain_waiter = self._loop.create_future()
+            await self._drain_waiter
+
+    async def head(self) -> ResponseHead:
+        if self._head is not None:
+            return self._head
+        if self._error is not None:
+            raise self._error
+        self._head_waiter = self._loop.create_future()
+        return await self._head_waiter
+
+    async def read(self) -> bytes:
+        """The next piece of the answer's body; b"" once it has all arrived."""
+        while not self._body:
+            if self._error is not None:
+                raise self._error
+            if self._is_complete:
+                return b""
+            self._body_waiter = self._loop.create_future()
+            try:
+                await self._body_waiter
+            finally:
+                self._body_waiter = None
+        chunk = self._body.popleft()
+        self._body_bytes -= len(chunk)
+        if self._is_paused_reading and self._body_bytes < READ_LOW_WATER_BYTES:
+            assert self._transport is not None
+            self._is_paused_reading = False
+            self._transport.resume_reading()
+        return chunk
+
+    async def read_all(self) -> bytes:
+        chunks = []
+        while chunk := await self.read():
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @property
+    def is_reusable(self) -> bool:
+        """Whether the last exchange ended cleanly and the connection may carry another."""
+        return (
+            self._is_complete
+            and self._error is None
+            and self._keep_alive
+            and not self.is_closed
+            and not self._body
+        )
+
+    def abort(self, error: BaseException) -> None:
+        """Ends the exchange with `error` (a deadline, say) and drops the connection."""
+        self._fail(error)
+        self.close()
+
+    def close(self) -> None:
+        if self._transport is not None and not self.is_closed:
+            self.is_closed = True
+            self._transport.abort()
+
+    # ------------------------------------------------------------ internals
+
+    def _finish_message(self) -> None:
+        self._is_complete = True
+        self._parser = None
+        self._wake_reader()
+
+    def _fail(self, error: BaseException) -> None:
+        if self._is_complete or self._error is not None:
+            return
+        self._error = error
+        self._is_complete = True
+        self._parser = None
+        waiter = self._head_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(error)
+        self._wake_reader()
+
+    def _wake_reader(self) -> None:
+        waiter = self._body_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)

@@ -1,0 +1,113 @@
+"""A bounded pool of keep-alive connections to Redmine's one address."""
+
+import asyncio
+import logging
+import ssl
+from collections import deque
+from dataclasses import dataclass
+
+from gateway.relay.connection import UpstreamConnection
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Origin:
+    host: str
+    port: int
+    tls: ssl.SSLContext | None
+    unix_path: str | None = None  # the gateway's own app listens on a private Unix socket
+
+
+class ConnectionPool:
+    """Hands out idle connections (warmest first) and opens new ones up to `limit`.
+
+    A connection that Redmine closes while idle leaves the pool by itself; one that ends an
+    exchange in an unknown state is closed instead of returned.
+    """
+
+    def __init__(self, origin: Origin, limit: int, connect_timeout_s: float) -> None:
+        self._origin = origin
+        self._limit = limit
+        self._connect_timeout_s = connect_timeout_s
+        self._idle: deque[UpstreamConnection] = deque()
+        self._open: set[UpstreamConnection] = set()
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._connecting = 0
+        self._is_closed = False
+
+    async def acquire(self) -> tuple[UpstreamConnection, bool]:
+        """A connection ready for one exchange, and whether it carried one before."""
+        while True:
+            if self._idle:
+                return self._idle.pop(), True
+            if len(self._open) + self._connecting < self._limit:
+                return await self._connect(), False
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+
+    def release(self, connection: UpstreamConnection) -> None:
+        if connection.is_reusable and not self._is_closed:
+            self._idle.append(connection)
+        else:
+            connection.close()
+            self._open.discard(connection)
+        self._wake_one()
+
+    async def close(self) -> None:
+        self._is_closed = True
+        for connection in list(self._open):
+            connection.close()
+        self._idle.clear()
+        self._open.clear()
+
+    @property
+    def idle_count(self) -> int:
+        return len(self._idle)
+
+    async def _connect(self) -> UpstreamConnection:
+        origin = self._origin
+        loop = asyncio.get_running_loop()
+        self._connecting += 1
+        try:
+            async with asyncio.timeout(self._connect_timeout_s):
+                if origin.unix_path is not None:
+                    _, connection = await loop.create_unix_connection(
+                        lambda: UpstreamConnection(self._forget), origin.unix_path
+                    )
+                else:
+                    _, connection = await loop.create_connection(
+                        lambda: UpstreamConnection(self._forget),
+                        origin.host,
+                        origin.port,
+                        ssl=origin.tls,
+                        server_hostname=origin.host if origin.tls else None,
+                    )
+        except BaseException:
+            self._connecting -= 1
+            self._wake_one()
+            raise
+        self._connecting -= 1
+        self._open.add(connection)
+        log.debug("upstream connection opened host=%s open=%s", origin.host, len(self._open))
+        return connection
+
+    def _forget(self, connection: UpstreamConnection) -> None:
+        self._open.discard(connection)
+        try:
+            self._idle.remove(connection)
+        except ValueError:
+            pass
+        self._wake_one()
+
+    def _wake_one(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
