@@ -20,7 +20,6 @@ from gateway.appkeys import (
     IDENTITY,
     LISTER,
     OUTBOX,
-    PROXY,
     REDMINE,
     SETTINGS,
     STORE,
@@ -29,9 +28,7 @@ from gateway.appkeys import (
 )
 from gateway.clock import Clock, SystemClock
 from gateway.errors import error_middleware
-from gateway.guard import refuse_foreign_targets
 from gateway.identity import IdentityResolver, UserDirectory
-from gateway.proxy import Proxy
 from gateway.redmine.client import RedmineClient
 from gateway.rounding import RoundingPolicy
 from gateway.secrets import KeyVault
@@ -60,7 +57,7 @@ def create_app(
     clock: Clock | None = None,
     outbox_worker: bool = True,
 ) -> web.Application:
-    app = web.Application(middlewares=[error_middleware, refuse_foreign_targets])
+    app = web.Application(middlewares=[error_middleware])
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app.cleanup_ctx.append(redis_ctx(redis))
@@ -104,33 +101,19 @@ def open_redis(settings: Settings) -> Redis:
 
 
 async def upstream_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Two pools to Redmine: the pass-through relays bytes as they are (compressed, no cookies);
-    the gateway's own API calls read JSON."""
+    """The ClientSession of the gateway's own calls to Redmine (the pass-through has its own pool,
+    in the front)."""
     settings = app[SETTINGS]
     timeout = aiohttp.ClientTimeout(
         total=settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s
     )
-
-    def connector() -> aiohttp.TCPConnector:
-        return aiohttp.TCPConnector(limit=settings.upstream_max_connections)
-
-    async with (
-        aiohttp.ClientSession(
-            connector=connector(),
-            timeout=timeout,
-            auto_decompress=False,
-            cookie_jar=aiohttp.DummyCookieJar(),
-            trust_env=False,
-        ) as relay,
-        aiohttp.ClientSession(
-            connector=connector(),
-            timeout=timeout,
-            cookie_jar=aiohttp.DummyCookieJar(),
-            trust_env=False,
-        ) as api,
-    ):
-        app[UPSTREAM_SESSION] = relay
-        app[PROXY] = Proxy(relay, settings.redmine_base)
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=settings.upstream_max_connections),
+        timeout=timeout,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        trust_env=False,
+    ) as api:
+        app[UPSTREAM_SESSION] = api
         app[REDMINE] = RedmineClient(api, settings.redmine_base, settings.upstream_page_concurrency)
         yield
 

@@ -7,7 +7,6 @@ from gateway.analytics.cache import ResultCache
 from gateway.analytics.source import EntrySource
 from gateway.clock import Clock
 from gateway.identity import IdentityResolver
-from gateway.proxy import Proxy
 from gateway.redmine.client import RedmineClient
 from gateway.settings import Settings
 from gateway.store.redis import RedisStore
@@ -19,7 +18,6 @@ SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
 STORE = web.AppKey("store", RedisStore)
 UPSTREAM_SESSION = web.AppKey("upstream_session", aiohttp.ClientSession)
-PROXY = web.AppKey("proxy", Proxy)
 REDMINE = web.AppKey("redmine", RedmineClient)
 IDENTITY = web.AppKey("identity", IdentityResolver)
 TIMERS = web.AppKey("timers", TimerService)

@@ -1,6 +1,7 @@
 """Command line: parse arguments, configure logging, build Settings and run the app."""
 
 import argparse
+import asyncio
 import logging
 import multiprocessing
 import os
@@ -11,13 +12,13 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any, NoReturn, get_args
 
-from aiohttp import web
 from pydantic import SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 
 from gateway import __version__
 from gateway.app import create_app
-from gateway.logs import RedactingAccessLogger, configure_logging
+from gateway.front.server import serving
+from gateway.logs import configure_logging
 from gateway.settings import ENV_PREFIX, Settings
 
 log = logging.getLogger(__name__)
@@ -110,15 +111,30 @@ def setting_problems(exc: ValidationError) -> list[str]:
 
 
 def run_worker(settings: Settings, *, reuse_port: bool) -> None:
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        reuse_port=reuse_port,
-        access_log_class=RedactingAccessLogger,
-        access_log=logging.getLogger("gateway.access") if settings.access_log else None,
-        print=None,
-    )
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        runner.run(serve_until_stopped(settings, reuse_port=reuse_port))
+
+
+async def serve_until_stopped(settings: Settings, *, reuse_port: bool) -> None:
+    """Serves until SIGTERM or SIGINT, then lets in-flight requests finish before returning."""
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopped.set)
+    async with serving(settings, create_app(settings), reuse_port=reuse_port):
+        log.info("listening host=%s port=%s pid=%s", settings.host, settings.port, os.getpid())
+        await stopped.wait()
+        log.info("stopping: answering in-flight requests first")
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop where it is installed: its C event loop takes about a sixth off the CPU each
+    pass-through request costs; the standard loop otherwise."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 def worker_process(settings: Settings) -> None:

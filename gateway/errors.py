@@ -72,6 +72,11 @@ class MethodNotAllowed(GatewayError):
     error_code = "METHOD_NOT_ALLOWED"
 
 
+class HeaderTooLarge(GatewayError):
+    status = 431
+    error_code = "REQUEST_HEADER_FIELDS_TOO_LARGE"
+
+
 class UpstreamUnavailable(GatewayError):
     status = 502
     error_code = "UPSTREAM_UNAVAILABLE"
@@ -89,9 +94,19 @@ def error_response(
     field_errors: FieldErrors,
     extra: Mapping[str, object] | None = None,
 ) -> web.Response:
+    return web.json_response(
+        error_document(error_code, message, field_errors, extra), status=status
+    )
+
+
+def error_document(
+    error_code: str,
+    message: str,
+    field_errors: FieldErrors,
+    extra: Mapping[str, object] | None = None,
+) -> dict[str, object]:
     errors = {name: list(messages) for name, messages in field_errors.items()}
-    body = {"message": message, "error_code": error_code, "errors": errors, **(extra or {})}
-    return web.json_response(body, status=status)
+    return {"message": message, "error_code": error_code, "errors": errors, **(extra or {})}
 
 
 def field_errors_from(exc: ValidationError) -> dict[str, list[str]]:

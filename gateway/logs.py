@@ -1,4 +1,4 @@
-"""Logging configuration (text or JSON) and an access logger that never writes secrets."""
+"""Logging configuration (text or JSON), and the redaction of secrets in logged request targets."""
 
 import json
 import logging
@@ -7,13 +7,12 @@ import re
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aiohttp import web
-from aiohttp.abc import AbstractAccessLogger
-
 # Query parameters that carry credentials in Redmine (key=) or in common token schemes.
 SECRET_QUERY_NAMES = frozenset({"key", "api_key", "apikey", "token", "access_token", "password"})
 QUERY_PARAM = re.compile(r"([?&;])([^=&;#]*)=([^&;#]*)")
 REDACTED = "[REDACTED]"
+# One line per request (method, target with secrets masked, status, body bytes, time, peer).
+ACCESS_LOGGER = "gateway.access"
 
 
 def redact_query(target: str) -> str:
@@ -40,25 +39,6 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exc_info"] = self.formatException(record.exc_info)
         return json.dumps(entry)
-
-
-class RedactingAccessLogger(AbstractAccessLogger):
-    """One line per request: method, path with secret query values masked, status, size, time."""
-
-    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        self.logger.info(
-            "request method=%s target=%s status=%s bytes=%s ms=%.1f remote=%s",
-            request.method,
-            redact_query(request.raw_path),
-            response.status,
-            response.body_length,
-            time * 1000,
-            request.remote,
-        )
-
-    @property
-    def enabled(self) -> bool:
-        return self.logger.isEnabledFor(logging.INFO)
 
 
 def logging_config(level: str, fmt: str) -> dict[str, Any]:

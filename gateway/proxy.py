@@ -1,164 +1,237 @@
-"""Streaming pass-through of every request the gateway does not own to Redmine."""
+"""Streaming pass-through: each request the front parsed goes to Redmine (or to the gateway's own
+app for its own paths) byte for byte, and the answer streams back the same way."""
 
+import asyncio
+import json
 import logging
-from collections.abc import Iterable
+from dataclasses import dataclass
+from http import HTTPStatus
 
-import aiohttp
-from aiohttp import hdrs, web
-from multidict import CIMultiDict, CIMultiDictProxy
-from yarl import URL
-
-from gateway.errors import BadRequest, UpstreamTimeout, UpstreamUnavailable
+from gateway.errors import GatewayError, UpstreamTimeout, UpstreamUnavailable, error_document
+from gateway.front.connection import ClientConnection
+from gateway.front.paths import is_own, routed_path
+from gateway.front.request import IncomingRequest
+from gateway.logs import redact_query
+from gateway.relay import headers as wire
+from gateway.relay.connection import ResponseHead, UpstreamClosed, UpstreamConnection
+from gateway.relay.pool import ConnectionPool
 
 log = logging.getLogger(__name__)
 
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-connection",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-    }
-)
-# The client library must not add headers the caller did not send (Redmine would see a different
-# request than it would without the gateway).
-NO_AUTO_HEADERS = frozenset({hdrs.ACCEPT, hdrs.ACCEPT_ENCODING, hdrs.USER_AGENT, hdrs.CONTENT_TYPE})
-BUFFERED_BODY_MAX_BYTES = 256 * 1024
-STREAM_CHUNK_BYTES = 64 * 1024
+# Safe to send twice when a connection drops before any answer: the methods RFC 9110 calls
+# idempotent, and only without a body (a consumed body cannot be sent again).
+RETRYABLE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
-def connection_listed(headers: CIMultiDictProxy[str]) -> set[str]:
-    """Names a Connection header declares hop-by-hop for this one message."""
-    listed: set[str] = set()
-    for value in headers.getall(hdrs.CONNECTION, ()):
-        listed.update(token.strip().lower() for token in value.split(","))
-    return listed
+@dataclass(frozen=True)
+class Upstream:
+    """Where requests go: its pool, the base path prefixed to every target, the Host to send when
+    the client sent none, and the total time one request may take (None: unbounded)."""
+
+    pool: ConnectionPool
+    base_path: bytes
+    host: bytes
+    timeout_s: float | None
 
 
-def end_to_end(
-    raw: Iterable[tuple[bytes, bytes]], headers: CIMultiDictProxy[str]
-) -> Iterable[tuple[str, str]]:
-    """The end-to-end headers of a message, names spelled exactly as received.
-
-    Read from the raw headers (the parsed ones re-case some names, ETag as Etag) and decoded the
-    way aiohttp encodes what it writes, so every byte goes out as it came in.
-    """
-    dropped = HOP_BY_HOP | connection_listed(headers) if hdrs.CONNECTION in headers else HOP_BY_HOP
-    for raw_name, raw_value in raw:
-        name = raw_name.decode("utf-8", "surrogateescape")
-        if name.lower() not in dropped:
-            yield name, raw_value.decode("utf-8", "surrogateescape")
-
-
-def escapes_root(path: str) -> bool:
-    """Whether dot-segments in a (decoded) path climb above its first segment."""
-    depth = 0
-    for segment in path.split("/"):
-        if segment == "..":
-            depth -= 1
-            if depth < 0:
-                return True
-        elif segment not in ("", "."):
-            depth += 1
-    return False
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body_bytes: int
+    keeps_alive: bool
 
 
 class Proxy:
-    """Forwards a request to Redmine byte for byte and streams the answer back."""
+    """Answers every request the front parsed, logging one redacted access line for each."""
 
-    def __init__(self, session: aiohttp.ClientSession, redmine_base: str) -> None:
-        self._session = session
-        self._base = redmine_base
+    def __init__(self, redmine: Upstream, own: Upstream, access_log: logging.Logger | None) -> None:
+        self._redmine = redmine
+        self._own = own
+        self._access_log = access_log
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        if escapes_root(request.path):
-            raise BadRequest("The request path climbs above the gateway's root.")
-        url = URL(self._base + request.raw_path, encoded=True)
-        headers = self._upstream_headers(request)
-        upstream = await self._send(request, url, headers)
+    async def respond(self, request: IncomingRequest, client: ClientConnection) -> bool:
         try:
-            return await self._relay(request, upstream)
-        finally:
-            upstream.release()
-
-    def _upstream_headers(self, request: web.Request) -> CIMultiDict[str]:
-        headers = CIMultiDict(end_to_end(request.raw_headers, request.headers))
-        peer = request.remote or ""
-        prior = headers.get(hdrs.X_FORWARDED_FOR)
-        headers[hdrs.X_FORWARDED_FOR] = f"{prior}, {peer}" if prior else peer
-        headers[hdrs.X_FORWARDED_PROTO] = request.scheme
-        if hdrs.HOST in request.headers:
-            headers[hdrs.X_FORWARDED_HOST] = request.headers[hdrs.HOST]
-        return headers
-
-    async def _send(
-        self, request: web.Request, url: URL, headers: CIMultiDict[str]
-    ) -> aiohttp.ClientResponse:
-        # aiohttp itself resends an idempotent request once when a pooled keep-alive connection
-        # turns out to be closed, and only while no byte of its body has been consumed; POST and
-        # PATCH are never resent.
-        try:
-            return await self._session.request(
-                request.method,
-                url,
-                headers=headers,
-                data=request.content if request.body_exists else None,
-                allow_redirects=False,
-                skip_auto_headers=NO_AUTO_HEADERS,
-            )
-        except TimeoutError as exc:
-            log.warning("upstream timeout method=%s path=%s", request.method, request.path)
-            raise UpstreamTimeout("Redmine did not answer in time.") from exc
-        except aiohttp.ClientError as exc:
-            log.warning(
-                "upstream unavailable method=%s path=%s error=%s",
-                request.method,
-                request.path,
-                type(exc).__name__,
-            )
-            raise UpstreamUnavailable("Redmine could not be reached.") from exc
-
-    async def _relay(
-        self, request: web.Request, upstream: aiohttp.ClientResponse
-    ) -> web.StreamResponse:
-        headers = CIMultiDict(end_to_end(upstream.raw_headers, upstream.headers))
-        length = upstream.content_length
-        if (
-            length is not None
-            and length <= BUFFERED_BODY_MAX_BYTES
-            and request.method != hdrs.METH_HEAD
-            and upstream.status not in (204, 304)
-        ):
-            body = await self._read_small(upstream)
-            return web.Response(
-                status=upstream.status, reason=upstream.reason, headers=headers, body=body
-            )
-        response = web.StreamResponse(
-            status=upstream.status, reason=upstream.reason, headers=headers
-        )
-        await response.prepare(request)
-        try:
-            async for chunk in upstream.content.iter_chunked(STREAM_CHUNK_BYTES):
-                await response.write(chunk)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            # Headers are already sent: the only honest signal left is a cut connection.
-            log.warning("upstream body aborted path=%s error=%s", request.path, type(exc).__name__)
-            if request.transport is not None:
-                request.transport.close()
-            return response
-        await response.write_eof()
-        return response
+            path = routed_path(request.method, request.target)
+            upstream = self._own if is_own(path) else self._redmine
+            answer = await self._relay(request, client, upstream)
+        except GatewayError as exc:
+            # After a CONNECT the client would send tunnel bytes, never another request.
+            keeps_alive = may_continue(request, client) and request.method != "CONNECT"
+            answer = write_error(client, exc, keeps_alive=keeps_alive)
+        if self._access_log is not None:
+            self._log_access(request, client, answer)
+        return answer.keeps_alive
 
     @staticmethod
-    async def _read_small(upstream: aiohttp.ClientResponse) -> bytes:
+    def refuse(error: GatewayError, client: ClientConnection) -> None:
+        """Answers a request that could not be parsed; the connection closes after it."""
+        write_error(client, error, keeps_alive=False)
+
+    async def _relay(
+        self, request: IncomingRequest, client: ClientConnection, upstream: Upstream
+    ) -> Answer:
+        loop = asyncio.get_running_loop()
+        deadline = None if upstream.timeout_s is None else loop.time() + upstream.timeout_s
+        connection: UpstreamConnection | None = None
         try:
-            return await upstream.read()
-        except TimeoutError as exc:
-            raise UpstreamTimeout("Redmine did not finish its answer in time.") from exc
-        except aiohttp.ClientError as exc:
-            raise UpstreamUnavailable("Redmine's answer was cut off.") from exc
+            try:
+                async with asyncio.timeout_at(deadline):
+                    connection, head = await self._exchange(request, client, upstream)
+                    has_body = request.method != "HEAD" and head.status not in (204, 304)
+                    first = await connection.read() if has_body else b""
+            except TimeoutError as exc:
+                log.warning("upstream timeout method=%s", request.method)
+                raise UpstreamTimeout("Redmine did not answer in time.") from exc
+            except (UpstreamClosed, OSError) as exc:
+                log.warning(
+                    "upstream unavailable method=%s error=%s", request.method, type(exc).__name__
+                )
+                raise UpstreamUnavailable("Redmine could not be reached.") from exc
+            return await self._stream_answer(
+                request, client, connection, head, first, has_body, deadline
+            )
+        finally:
+            if connection is not None:
+                upstream.pool.release(connection)
+
+    async def _exchange(
+        self, request: IncomingRequest, client: ClientConnection, upstream: Upstream
+    ) -> tuple[UpstreamConnection, ResponseHead]:
+        head = request_head(request, client.peer, upstream)
+        may_retry = request.method in RETRYABLE_METHODS and request.body is None
+        while True:
+            connection, _ = await upstream.pool.acquire()
+            try:
+                connection.begin(head, expects_body=request.method != "HEAD")
+                if request.body is not None:
+                    await send_body(request, client, connection)
+                return connection, await connection.head()
+            except UpstreamClosed as exc:
+                upstream.pool.release(connection)
+                if exc.answer_started or not may_retry:
+                    raise
+                may_retry = False
+            except BaseException:
+                upstream.pool.release(connection)
+                raise
+
+    async def _stream_answer(
+        self,
+        request: IncomingRequest,
+        client: ClientConnection,
+        connection: UpstreamConnection,
+        head: ResponseHead,
+        first: bytes,
+        has_body: bool,
+        deadline: float | None,
+    ) -> Answer:
+        raw = wire.end_to_end(head.raw_headers)
+        keeps_alive = may_continue(request, client)
+        is_chunked = False
+        if has_body and wire.content_length(raw) is None:
+            # Redmine's own framing (chunks, or the end of its connection) is hop-by-hop.
+            if request.http_version == "1.1":
+                is_chunked = True
+                raw.append((b"Transfer-Encoding", b"chunked"))
+            else:
+                keeps_alive = False  # an HTTP/1.0 client reads to the end of the connection
+        raw.extend(connection_header(request, keeps_alive))
+        status_line = b"HTTP/%b %d %b" % (request.http_version.encode(), head.status, head.reason)
+        client.write(wire.message_head(status_line, raw) + framed(first, is_chunked))
+        sent = len(first)
+        try:
+            async with asyncio.timeout_at(deadline):
+                while chunk := await connection.read():
+                    client.write(framed(chunk, is_chunked))
+                    sent += len(chunk)
+                    await client.drain()
+            if is_chunked:
+                client.write(b"0\r\n\r\n")
+        except (TimeoutError, UpstreamClosed, OSError) as exc:
+            # The head is out: the only honest signal left is a cut connection.
+            log.warning("upstream body aborted error=%s", type(exc).__name__)
+            client.abort()
+            return Answer(head.status, sent, keeps_alive=False)
+        return Answer(head.status, sent, keeps_alive)
+
+    def _log_access(
+        self, request: IncomingRequest, client: ClientConnection, answer: Answer
+    ) -> None:
+        assert self._access_log is not None
+        elapsed_ms = (asyncio.get_running_loop().time() - request.started) * 1000
+        self._access_log.info(
+            "request method=%s target=%s status=%s bytes=%s ms=%.1f remote=%s",
+            request.method,
+            redact_query(request.target.decode("latin-1")),
+            answer.status,
+            answer.body_bytes,
+            elapsed_ms,
+            client.peer,
+        )
+
+
+def request_head(request: IncomingRequest, peer: str, upstream: Upstream) -> bytes:
+    """The head sent upstream: the target unchanged under the base path, end-to-end headers as
+    they came, X-Forwarded-* set, and the body framed as the client framed it (or in chunks)."""
+    line = request.method.encode() + b" " + upstream.base_path + request.target + b" HTTP/1.1"
+    raw = wire.end_to_end(request.raw_headers, also_dropped=wire.FORWARDING)
+    chain = wire.values_of(request.raw_headers, b"x-forwarded-for")
+    chain.append(peer.encode())
+    raw.append((b"X-Forwarded-For", b", ".join(chain)))
+    raw.append((b"X-Forwarded-Proto", b"http"))
+    hosts = wire.values_of(request.raw_headers, b"host")
+    if hosts:
+        raw.append((b"X-Forwarded-Host", hosts[0]))
+    else:
+        raw.append((b"Host", upstream.host))
+    if request.body is not None and request.is_chunked:
+        raw.append((b"Transfer-Encoding", b"chunked"))
+    return wire.message_head(line, raw)
+
+
+async def send_body(
+    request: IncomingRequest, client: ClientConnection, connection: UpstreamConnection
+) -> None:
+    body = request.body
+    assert body is not None
+    if request.expects_continue and body.bytes_read == 0 and not body.is_complete:
+        client.write(CONTINUE)
+    while chunk := await body.read():
+        await connection.send(framed(chunk, request.is_chunked))
+    if request.is_chunked:
+        await connection.send(b"0\r\n\r\n")
+
+
+def framed(chunk: bytes, is_chunked: bool) -> bytes:
+    if not is_chunked or not chunk:
+        return chunk
+    return b"%x\r\n%b\r\n" % (len(chunk), chunk)
+
+
+def may_continue(request: IncomingRequest, client: ClientConnection) -> bool:
+    """Whether the connection can carry another request after this one's answer."""
+    body_done = request.body is None or request.body.is_complete
+    return request.keeps_alive and body_done and not client.is_closing
+
+
+def connection_header(request: IncomingRequest, keeps_alive: bool) -> list[tuple[bytes, bytes]]:
+    if not keeps_alive:
+        return [(b"Connection", b"close")]
+    if request.http_version == "1.0":
+        return [(b"Connection", b"keep-alive")]
+    return []
+
+
+def write_error(client: ClientConnection, error: GatewayError, *, keeps_alive: bool) -> Answer:
+    document = error_document(error.error_code, str(error), error.field_errors, error.extra)
+    body = json.dumps(document).encode()
+    status_line = b"HTTP/1.1 %d %b" % (error.status, HTTPStatus(error.status).phrase.encode())
+    headers = [
+        (b"Content-Type", b"application/json; charset=utf-8"),
+        (b"Content-Length", str(len(body)).encode()),
+    ]
+    if not keeps_alive:
+        headers.append((b"Connection", b"close"))
+    client.write(wire.message_head(status_line, headers) + body)
+    return Answer(error.status, len(body), keeps_alive)

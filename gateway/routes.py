@@ -6,20 +6,15 @@ from aiohttp import hdrs, web
 
 from gateway import health
 from gateway.analytics import views as analytics
-from gateway.appkeys import PROXY
 from gateway.errors import Handler
 from gateway.timers import views as timers
 
 TIMER = r"/time-trackings/{timer_id:\d{1,18}}"
 
 
-async def pass_through(request: web.Request) -> web.StreamResponse:
-    return await request.app[PROXY].handle(request)
-
-
 def own(path: str, handlers: Mapping[str, Handler]) -> list[web.RouteDef]:
-    """A path of the gateway's: these methods, and 405 in the error shape for any other (which
-    would otherwise fall through to the pass-through)."""
+    """A path of the gateway's: these methods, and 405 in the error shape for any other (the
+    front sends every method on these paths here, never to Redmine)."""
     routes = [
         # web.get also answers HEAD, as aiohttp does for every GET route.
         web.get(path, handler) if method == hdrs.METH_GET else web.route(method, path, handler)
@@ -46,5 +41,4 @@ TABLE = [
     ),
     # Everything under /time-trackings is the gateway's, known or not: never Redmine's.
     web.route(hdrs.METH_ANY, "/time-trackings/{unknown:.*}", timers.unknown),
-    web.route(hdrs.METH_ANY, "/{anything:.*}", pass_through),
 ]

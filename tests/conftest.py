@@ -1,7 +1,8 @@
 """Shared fixtures: fakeredis, the fake Redmine, and a gateway wired to both."""
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import cast
 
 import pytest
 from aiohttp import web
@@ -14,6 +15,7 @@ from gateway.settings import Settings
 from tests.clock import ManualClock
 from tests.fakes.redmine import FakeRedmine
 from tests.fakes.redmine_api import FakeRedmineApi
+from tests.front_server import GatewayTestServer
 
 GatewayClient = TestClient[web.Request, web.Application]
 
@@ -80,8 +82,26 @@ async def timer_client(aiohttp_client: AiohttpClient, timer_app: web.Application
     return await aiohttp_client(timer_app)
 
 
+ServedGateway = Callable[..., Awaitable[GatewayClient]]
+
+
+@pytest.fixture
+def served_gateway(aiohttp_client: AiohttpClient) -> ServedGateway:
+    """Serves a whole gateway (front and app) for these settings, as `timer-gateway serve` would."""
+
+    async def serve(settings: Settings, redis: FakeAsyncRedis | None = None) -> GatewayClient:
+        app = create_app(settings, redis=redis or FakeAsyncRedis(decode_responses=True))
+        served: TestClient[web.Request, None] = await aiohttp_client(
+            GatewayTestServer(app, settings)
+        )
+        # pytest-aiohttp types a client of any BaseTestServer as app-less; this one has `app`.
+        return cast(GatewayClient, served)
+
+    return serve
+
+
 @pytest.fixture
 async def client(
-    aiohttp_client: AiohttpClient, settings: Settings, redis: FakeAsyncRedis
+    served_gateway: ServedGateway, settings: Settings, redis: FakeAsyncRedis
 ) -> GatewayClient:
-    return await aiohttp_client(create_app(settings, redis=redis))
+    return await served_gateway(settings, redis)

@@ -2,12 +2,12 @@
 
 import json
 import logging
+import re
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import make_mocked_request
 
-from gateway.logs import JsonFormatter, RedactingAccessLogger, logging_config, redact_query
+from gateway.logs import ACCESS_LOGGER, JsonFormatter, logging_config, redact_query
+from tests.conftest import GatewayClient
 
 
 @pytest.mark.parametrize(
@@ -36,21 +36,21 @@ def test_logging_config_is_accepted_by_dictconfig(fmt: str) -> None:
     logging.config.dictConfig({**config, "root": {"level": "WARNING", "handlers": []}})
 
 
-def test_access_log_line_never_contains_credentials(caplog: pytest.LogCaptureFixture) -> None:
-    request = make_mocked_request(
-        "GET",
-        "/issues.json?key=SECRET1&limit=1",
-        headers={
-            "X-Redmine-API-Key": "SECRET2",
-            "Authorization": "Basic U0VDUkVUMw==",
-            "Cookie": "_redmine_session=SECRET4",
-        },
-    )
-    access = RedactingAccessLogger(logging.getLogger("gateway.access.test"), "")
-    with caplog.at_level(logging.INFO, logger="gateway.access.test"):
-        access.log(request, web.Response(status=201), 0.0125)
-    [line] = [record.getMessage() for record in caplog.records]
-    assert "method=GET target=/issues.json?key=[REDACTED]&limit=1 status=201" in line
-    assert "ms=12.5" in line
+async def test_access_log_line_never_contains_credentials(
+    client: GatewayClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
+        response = await client.get(
+            "/issues.json?key=SECRET1&limit=1",
+            headers={
+                "X-Redmine-API-Key": "SECRET2",
+                "Authorization": "Basic U0VDUkVUMw==",
+                "Cookie": "_redmine_session=SECRET4",
+            },
+        )
+        assert response.status == 200
+    [line] = [record.getMessage() for record in caplog.records if record.name == ACCESS_LOGGER]
+    assert "method=GET target=/issues.json?key=[REDACTED]&limit=1 status=200 bytes=11 " in line
+    assert re.search(r" ms=\d+\.\d remote=127\.0\.0\.1$", line), line
     for secret in ("SECRET1", "SECRET2", "U0VDUkVUMw", "SECRET4"):
         assert secret not in line

@@ -11,9 +11,8 @@ from multidict import CIMultiDict
 from pytest_aiohttp import AiohttpClient
 from yarl import URL
 
-from gateway.app import create_app
 from gateway.settings import Settings
-from tests.conftest import GatewayClient
+from tests.conftest import GatewayClient, ServedGateway
 from tests.fakes.redmine import Canned, FakeRedmine
 from tests.ports import free_port
 
@@ -77,10 +76,10 @@ async def test_a_path_escaping_the_base_is_refused(
 
 
 async def test_base_path_prefix_is_kept(
-    aiohttp_client: AiohttpClient, redmine: FakeRedmine, redis: object
+    served_gateway: ServedGateway, redmine: FakeRedmine
 ) -> None:
     settings = Settings(redmine_url=redmine.url + "redmine/")
-    client = await aiohttp_client(create_app(settings))
+    client = await served_gateway(settings)
     async with client.session.get(exact(client, "/issues.json?a=%3E1")) as response:
         assert response.status == 200
     assert redmine.calls[0].raw_path == "/redmine/issues.json?a=%3E1"
@@ -321,10 +320,10 @@ async def test_chunked_large_response_is_streamed(
 
 
 async def test_upstream_down_answers_502_in_the_error_shape(
-    aiohttp_client: AiohttpClient,
+    served_gateway: ServedGateway,
 ) -> None:
     settings = Settings(redmine_url=f"http://127.0.0.1:{free_port()}")
-    client = await aiohttp_client(create_app(settings))
+    client = await served_gateway(settings)
     response = await client.get("/issues.json")
     assert response.status == 502
     body = await response.json()
@@ -333,10 +332,10 @@ async def test_upstream_down_answers_502_in_the_error_shape(
 
 
 async def test_slow_upstream_answers_504(
-    aiohttp_client: AiohttpClient, redmine: FakeRedmine
+    served_gateway: ServedGateway, redmine: FakeRedmine
 ) -> None:
     settings = Settings(redmine_url=redmine.url, upstream_timeout_s=0.2)
-    client = await aiohttp_client(create_app(settings))
+    client = await served_gateway(settings)
     redmine.queue(Canned(delay_s=1.0))
     response = await client.get("/issues.json")
     assert response.status == 504

@@ -1,0 +1,1 @@
+"""The public side: the listener, its client connections, and how request targets are routed."""

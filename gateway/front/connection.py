@@ -1,0 +1,277 @@
+"""One client connection to the front: parses its requests in order and has each one answered."""
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator
+from typing import cast
+
+import httptools
+
+from gateway.errors import BadRequest, GatewayError, HeaderTooLarge
+from gateway.front.request import ClientGone, IncomingRequest, RequestBody
+from gateway.relay.headers import content_length, values_of
+
+log = logging.getLogger(__name__)
+
+# Beyond these, the socket is not read until the backlog clears: a client that pipelines
+# requests or uploads faster than Redmine takes them never fills the gateway's memory.
+MAX_QUEUED_REQUESTS = 8
+MAX_HEAD_BYTES = 64 * 1024
+
+Responder = Callable[[IncomingRequest, "ClientConnection"], Awaitable[bool]]
+Refuser = Callable[[GatewayError, "ClientConnection"], None]
+
+
+class OpenConnections:
+    """The connections a server has open, so that a shutdown can wait until the last one ends."""
+
+    def __init__(self) -> None:
+        self._open: set[ClientConnection] = set()
+        self._none_open = asyncio.Event()
+        self._none_open.set()
+
+    def add(self, connection: "ClientConnection") -> None:
+        self._open.add(connection)
+        self._none_open.clear()
+
+    def discard(self, connection: "ClientConnection") -> None:
+        self._open.discard(connection)
+        if not self._open:
+            self._none_open.set()
+
+    def __iter__(self) -> Iterator["ClientConnection"]:
+        return iter(list(self._open))
+
+    async def wait_all_closed(self, timeout_s: float) -> bool:
+        try:
+            async with asyncio.timeout(timeout_s):
+                await self._none_open.wait()
+        except TimeoutError:
+            return False
+        return True
+
+
+class ClientConnection(asyncio.Protocol):
+    """Parses with httptools (llhttp) and answers requests one at a time, in arrival order.
+
+    `respond` writes one answer through `write`/`drain` and says whether the connection may carry
+    another; `refuse` answers a request that could not even be parsed.
+    """
+
+    def __init__(
+        self,
+        respond: Responder,
+        refuse: Refuser,
+        connections: OpenConnections,
+        keepalive_timeout_s: float,
+    ) -> None:
+        self._respond = respond
+        self._refuse = refuse
+        self._connections = connections
+        self._keepalive_timeout_s = keepalive_timeout_s
+        self._loop = asyncio.get_running_loop()
+        self._transport: asyncio.Transport | None = None
+        self._parser = httptools.HttpRequestParser(self)
+        self._queue: deque[IncomingRequest | GatewayError] = deque()
+        self._queue_waiter: asyncio.Future[None] | None = None
+        self._drain_waiter: asyncio.Future[None] | None = None
+        self._pause_reasons: set[str] = set()
+        self._current: IncomingRequest | None = None
+        self._target: list[bytes] = []
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._head_bytes = 0
+        self._is_in_head = True
+        self._is_busy = False
+        self._is_paused_writing = False
+        self.is_closed = False
+        self.is_closing = False  # answer what is in hand, then close
+        self.peer = ""
+
+    # ------------------------------------------------------------ asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports implement asyncio.Transport without subclassing it.
+        self._transport = cast(asyncio.Transport, transport)
+        peer = transport.get_extra_info("peername")
+        self.peer = str(peer[0]) if isinstance(peer, tuple) else ""
+        self._connections.add(self)
+        self._loop.create_task(self._serve())
+
+    def data_received(self, data: bytes) -> None:
+        was_in_head = self._is_in_head
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            # CONNECT, or a protocol switch the gateway does not make: what follows the head
+            # is not HTTP, so the connection closes once the request is answered.
+            self._stop_parsing(None)
+            return
+        except httptools.HttpParserError as exc:
+            self._stop_parsing(BadRequest(f"The request could not be parsed ({exc})."))
+            return
+        if was_in_head and self._is_in_head:  # still no end of this head in sight
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._stop_parsing(HeaderTooLarge("The request head is too large."))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.is_closed = True
+        self._connections.discard(self)
+        if self._current is not None and self._current.body is not None:
+            self._current.body.fail(ClientGone())
+        self._wake(self._queue_waiter)
+        if self._drain_waiter is not None and not self._drain_waiter.done():
+            self._drain_waiter.set_exception(ClientGone())
+
+    def pause_writing(self) -> None:
+        self._is_paused_writing = True
+
+    def resume_writing(self) -> None:
+        self._is_paused_writing = False
+        self._wake(self._drain_waiter)
+
+    # ------------------------------------------------------------ httptools callbacks
+
+    def on_message_begin(self) -> None:
+        self._target = []
+        self._headers = []
+
+    def on_url(self, part: bytes) -> None:
+        self._target.append(part)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        headers = self._headers
+        is_chunked = bool(values_of(headers, b"transfer-encoding"))
+        has_body = is_chunked or bool(content_length(headers))
+        expectation = values_of(headers, b"expect")
+        request = IncomingRequest(
+            method=self._parser.get_method().decode("ascii", "replace"),
+            target=b"".join(self._target),
+            raw_headers=headers,
+            http_version=self._parser.get_http_version(),
+            keeps_alive=self._parser.should_keep_alive(),
+            body=RequestBody(self._on_body_backlog) if has_body else None,
+            is_chunked=is_chunked,
+            expects_continue=bool(expectation) and expectation[0].lower() == b"100-continue",
+            started=self._loop.time(),
+        )
+        self._current = request
+        self._is_in_head = False
+        self._enqueue(request)
+
+    def on_body(self, chunk: bytes) -> None:
+        if self._current is not None and self._current.body is not None:
+            self._current.body.feed(chunk)
+
+    def on_message_complete(self) -> None:
+        if self._current is not None and self._current.body is not None:
+            self._current.body.finish()
+        self._current = None
+        self._is_in_head = True
+        self._head_bytes = 0
+
+    # ------------------------------------------------------------ writing answers
+
+    def write(self, data: bytes) -> None:
+        if self.is_closed or self._transport is None:
+            raise ClientGone()
+        self._transport.write(data)
+
+    async def drain(self) -> None:
+        if self._is_paused_writing and not self.is_closed:
+            self._drain_waiter = self._loop.create_future()
+            await self._drain_waiter
+
+    def abort(self) -> None:
+        """Cuts the connection: the only signal left once an answer's head is out."""
+        if self._transport is not None and not self.is_closed:
+            self._transport.abort()
+
+    def close_when_idle(self) -> None:
+        """For shutdown: closes now if no request is being answered, else after the answer."""
+        self.is_closing = True
+        if not self._is_busy and not self._queue:
+            self._close()
+
+    # ------------------------------------------------------------ internals
+
+    async def _serve(self) -> None:
+        try:
+            while (item := await self._next()) is not None:
+                self._is_busy = True
+                if isinstance(item, GatewayError):
+                    self._refuse(item, self)
+                    break
+                keeps_alive = await self._respond(item, self)
+                self._is_busy = False
+                if not keeps_alive or self.is_closing:
+                    break
+        except ClientGone:
+            pass
+        except Exception:
+            log.exception("unexpected error while answering peer=%s", self.peer)
+            self.abort()
+        self._close()
+
+    async def _next(self) -> IncomingRequest | GatewayError | None:
+        idle_timer = None
+        while not self._queue:
+            if self.is_closed or self.is_closing:
+                return None
+            if idle_timer is None:
+                idle_timer = self._loop.call_later(self._keepalive_timeout_s, self._close)
+            self._queue_waiter = self._loop.create_future()
+            await self._queue_waiter
+        if idle_timer is not None:
+            idle_timer.cancel()
+        item = self._queue.popleft()
+        if len(self._queue) < MAX_QUEUED_REQUESTS:
+            self._resume_reading("queue")
+        return item
+
+    def _enqueue(self, item: IncomingRequest | GatewayError) -> None:
+        self._queue.append(item)
+        if len(self._queue) >= MAX_QUEUED_REQUESTS:
+            self._pause_reading("queue")
+        self._wake(self._queue_waiter)
+
+    def _stop_parsing(self, error: GatewayError | None) -> None:
+        """Reads nothing more; answers `error` after the requests already queued."""
+        self._pause_reading("stopped")
+        if error is not None and self._current is not None and self._current.body is not None:
+            self._current.body.fail(error)  # a body cut short by garbage
+        elif error is not None:
+            self._enqueue(error)
+        self.is_closing = True
+        self._wake(self._queue_waiter)
+
+    def _on_body_backlog(self, is_backlogged: bool) -> None:
+        if is_backlogged:
+            self._pause_reading("body")
+        else:
+            self._resume_reading("body")
+
+    def _pause_reading(self, reason: str) -> None:
+        if not self._pause_reasons and self._transport is not None and not self.is_closed:
+            self._transport.pause_reading()
+        self._pause_reasons.add(reason)
+
+    def _resume_reading(self, reason: str) -> None:
+        if reason not in self._pause_reasons:
+            return
+        self._pause_reasons.discard(reason)
+        if not self._pause_reasons and self._transport is not None and not self.is_closed:
+            self._transport.resume_reading()
+
+    def _close(self) -> None:
+        if self._transport is not None and not self.is_closed:
+            self._transport.close()
+
+    @staticmethod
+    def _wake(waiter: asyncio.Future[None] | None) -> None:
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)

@@ -1,0 +1,88 @@
+"""A request as the front parsed it: its head, and a body that streams in as the client sends it."""
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from gateway.relay.headers import RawHeaders
+
+
+class ClientGone(Exception):
+    """The client closed its connection before its request body had all arrived."""
+
+
+class RequestBody:
+    """Chunks the parser hands over, read by the relay; `on_backlog(True)` asks the connection to
+    stop reading the socket while too much is waiting, `on_backlog(False)` to go on."""
+
+    HIGH_WATER_BYTES = 256 * 1024
+    LOW_WATER_BYTES = 64 * 1024
+
+    def __init__(self, on_backlog: Callable[[bool], None]) -> None:
+        self._on_backlog = on_backlog
+        self._chunks: deque[bytes] = deque()
+        self._waiting_bytes = 0
+        self._waiter: asyncio.Future[None] | None = None
+        self._is_complete = False
+        self._error: BaseException | None = None
+        self._is_backlogged = False
+        self.bytes_read = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+        self._waiting_bytes += len(chunk)
+        if self._waiting_bytes > self.HIGH_WATER_BYTES and not self._is_backlogged:
+            self._is_backlogged = True
+            self._on_backlog(True)
+        self._wake()
+
+    def finish(self) -> None:
+        self._is_complete = True
+        self._wake()
+
+    def fail(self, error: BaseException) -> None:
+        if not self._is_complete:
+            self._error = error
+            self._wake()
+
+    @property
+    def is_complete(self) -> bool:
+        return self._is_complete
+
+    async def read(self) -> bytes:
+        """The next chunk; b"" once the body has all been read."""
+        while not self._chunks:
+            if self._is_complete:
+                return b""
+            if self._error is not None:
+                raise self._error
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        chunk = self._chunks.popleft()
+        self._waiting_bytes -= len(chunk)
+        self.bytes_read += len(chunk)
+        if self._is_backlogged and self._waiting_bytes < self.LOW_WATER_BYTES:
+            self._is_backlogged = False
+            self._on_backlog(False)
+        return chunk
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+
+@dataclass(slots=True)
+class IncomingRequest:
+    method: str
+    target: bytes
+    raw_headers: RawHeaders
+    http_version: str  # "1.1" or "1.0"
+    keeps_alive: bool  # what the client asked for (its version and Connection header)
+    body: RequestBody | None  # None: the request has no body
+    is_chunked: bool  # the client framed its body in chunks (no Content-Length)
+    expects_continue: bool
+    started: float = field(default=0.0)  # the loop's clock when its head was complete

@@ -1,0 +1,135 @@
+"""The public listener, with Redmine and the gateway's own app behind it, and its shutdown."""
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import socket
+import ssl
+import tempfile
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from yarl import URL
+
+from gateway.front.connection import ClientConnection, OpenConnections
+from gateway.logs import ACCESS_LOGGER
+from gateway.proxy import Proxy, Upstream
+from gateway.relay.pool import ConnectionPool, Origin
+from gateway.settings import Settings
+
+log = logging.getLogger(__name__)
+
+KEEPALIVE_TIMEOUT_S = 75.0  # as aiohttp's server, which clients of Redmine have met so far
+SHUTDOWN_TIMEOUT_S = 60.0
+OWN_APP_CONNECTIONS = 100
+
+
+class FrontServer:
+    """Accepts connections and keeps track of them, so a shutdown lets in-flight answers finish."""
+
+    def __init__(self, proxy: Proxy) -> None:
+        self._proxy = proxy
+        self._connections = OpenConnections()
+        self._server: asyncio.Server | None = None
+
+    async def listen(
+        self, host: str, port: int, *, reuse_port: bool = False, sock: socket.socket | None = None
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        if sock is not None:
+            self._server = await loop.create_server(self._accept, sock=sock)
+        else:
+            self._server = await loop.create_server(
+                self._accept, host, port, reuse_port=reuse_port or None
+            )
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        port: int = self._server.sockets[0].getsockname()[1]
+        return port
+
+    async def shutdown(self, timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
+        """Stops accepting, closes idle connections and waits (up to `timeout_s`) for the rest."""
+        if self._server is not None:
+            self._server.close()
+        for connection in self._connections:
+            connection.close_when_idle()
+        if await self._connections.wait_all_closed(timeout_s):
+            return
+        for connection in self._connections:
+            log.warning("connection still busy at shutdown peer=%s", connection.peer)
+            connection.abort()
+
+    def _accept(self) -> ClientConnection:
+        return ClientConnection(
+            self._proxy.respond, self._proxy.refuse, self._connections, KEEPALIVE_TIMEOUT_S
+        )
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    settings: Settings,
+    app: web.Application,
+    *,
+    reuse_port: bool = False,
+    sock: socket.socket | None = None,
+    shutdown_timeout_s: float = SHUTDOWN_TIMEOUT_S,
+) -> AsyncIterator[FrontServer]:
+    """Runs `app` on a private Unix socket and the front on GATEWAY_HOST:GATEWAY_PORT (or `sock`)
+    until the block ends; then answers what is in flight and shuts everything down in order."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    private_dir = await asyncio.to_thread(tempfile.mkdtemp, prefix="timer-gateway-")
+    redmine_pool = ConnectionPool(
+        await redmine_origin(settings),
+        settings.upstream_max_connections,
+        settings.upstream_connect_timeout_s,
+    )
+    own_socket = os.path.join(private_dir, "app.sock")
+    own_pool = ConnectionPool(
+        Origin("localhost", 0, None, unix_path=own_socket),
+        OWN_APP_CONNECTIONS,
+        settings.upstream_connect_timeout_s,
+    )
+    front: FrontServer | None = None
+    try:
+        await web.UnixSite(runner, own_socket).start()
+        front = FrontServer(
+            Proxy(
+                redmine=redmine_upstream(settings, redmine_pool),
+                # The app bounds each of its own calls to Redmine; a total here would cut off
+                # a long analytics answer that is still making progress.
+                own=Upstream(own_pool, b"", b"localhost", timeout_s=None),
+                access_log=logging.getLogger(ACCESS_LOGGER) if settings.access_log else None,
+            )
+        )
+        await front.listen(settings.host, settings.port, reuse_port=reuse_port, sock=sock)
+        yield front
+    finally:
+        if front is not None:
+            await front.shutdown(shutdown_timeout_s)
+        await redmine_pool.close()
+        await own_pool.close()
+        await runner.cleanup()
+        await asyncio.to_thread(shutil.rmtree, private_dir, ignore_errors=True)
+
+
+async def redmine_origin(settings: Settings) -> Origin:
+    base = URL(settings.redmine_base)
+    # Loading the system's CA certificates reads files: off the event loop.
+    tls = await asyncio.to_thread(ssl.create_default_context) if base.scheme == "https" else None
+    return Origin(base.raw_host or "", base.port or 80, tls)
+
+
+def redmine_upstream(settings: Settings, pool: ConnectionPool) -> Upstream:
+    base = URL(settings.redmine_base)
+    host = base.raw_host or ""
+    return Upstream(
+        pool,
+        base_path=base.raw_path.rstrip("/").encode(),
+        host=(host if base.is_default_port() else f"{host}:{base.port}").encode(),
+        timeout_s=settings.upstream_timeout_s,
+    )
