@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 MAX_QUEUED_REQUESTS = 8
 MAX_HEAD_BYTES = 64 * 1024
 
+
+class HeadTooLarge(Exception):
+    """Raised inside the parser to stop it at a head over MAX_HEAD_BYTES."""
+
+
 Responder = Callable[[IncomingRequest, "ClientConnection"], Awaitable[bool]]
 Refuser = Callable[[GatewayError, "ClientConnection"], None]
 
@@ -108,7 +113,10 @@ class ClientConnection(asyncio.Protocol):
             self._stop_parsing(None)
             return
         except httptools.HttpParserError as exc:
-            self._stop_parsing(BadRequest(f"The request could not be parsed ({exc})."))
+            if isinstance(exc.__context__, HeadTooLarge):
+                self._stop_parsing(HeaderTooLarge("The request head is too large."))
+            else:
+                self._stop_parsing(BadRequest(f"The request could not be parsed ({exc})."))
             return
         if was_in_head and self._is_in_head:  # still no end of this head in sight
             self._head_bytes += len(data)
@@ -145,6 +153,10 @@ class ClientConnection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         headers = self._headers
+        head_bytes = sum(len(part) for part in self._target)
+        head_bytes += sum(len(name) + len(value) + 4 for name, value in headers)
+        if head_bytes > MAX_HEAD_BYTES:
+            raise HeadTooLarge()
         is_chunked = bool(values_of(headers, b"transfer-encoding"))
         has_body = is_chunked or bool(content_length(headers))
         expectation = values_of(headers, b"expect")

@@ -14,8 +14,8 @@ def is_own(path: str) -> bool:
 
 
 def routed_path(method: str, target: bytes) -> str:
-    """The path a target names once percent-decoded and rid of dot-segments, as aiohttp's router
-    reads it; raises the gateway's error for targets it never forwards."""
+    """The percent-decoded path of a target, as aiohttp's router reads it (dot-segments stay);
+    raises the gateway's error for targets it never forwards."""
     if method == "CONNECT":
         raise MethodNotAllowed("CONNECT is not supported: the gateway only forwards to Redmine.")
     # Origin-form targets start with "/"; absolute-form ("http://host/...") and asterisk-form
@@ -23,24 +23,20 @@ def routed_path(method: str, target: bytes) -> str:
     if not target.startswith(b"/"):
         raise BadRequest("Only origin-form request targets (a path) are accepted.")
     raw_path = target.partition(b"?")[0].partition(b"#")[0]
-    return without_dot_segments(unquote(raw_path.decode("latin-1"), errors="surrogateescape"))
+    path = unquote(raw_path.decode("latin-1"), errors="surrogateescape")
+    if escapes_root(path):
+        raise BadRequest("The request path climbs above the gateway's root.")
+    return path
 
 
-def without_dot_segments(path: str) -> str:
-    """RFC 3986 dot-segment removal; a path that climbs above the root is refused."""
-    kept: list[str] = []
-    segments = path.split("/")[1:]
-    for position, segment in enumerate(segments):
-        is_last = position == len(segments) - 1
+def escapes_root(path: str) -> bool:
+    """Whether dot-segments in a (decoded) path climb above its first segment."""
+    depth = 0
+    for segment in path.split("/"):
         if segment == "..":
-            if not kept:
-                raise BadRequest("The request path climbs above the gateway's root.")
-            kept.pop()
-            if is_last:
-                kept.append("")
-        elif segment == ".":
-            if is_last:
-                kept.append("")
-        else:
-            kept.append(segment)
-    return "/" + "/".join(kept)
+            depth -= 1
+            if depth < 0:
+                return True
+        elif segment not in ("", "."):
+            depth += 1
+    return False

@@ -1,0 +1,74 @@
+"""A Redmine stand-in that answers scripted bytes, to show exactly what crosses the gateway."""
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    data: bytes
+    close_after: bool = False  # ends its connection once written (a close-delimited body)
+    delay_s: float = 0.0  # between the head (up to the blank line) and the rest
+
+
+class RawUpstream:
+    """Reads each request head (and a Content-Length body), records the raw bytes, and answers
+    the next scripted bytes, or a small 200 once the script is used up."""
+
+    DEFAULT = RawAnswer(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    def __init__(self) -> None:
+        self.answers: deque[RawAnswer] = deque()
+        self.received: list[bytes] = []
+        self.connections = 0
+        self.url = ""
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}/"
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            for writer in list(self._writers):
+                writer.close()
+            await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self._writers.add(writer)
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:
+                    return
+                length = content_length(head)
+                self.received.append(head + (await reader.readexactly(length) if length else b""))
+                answer = self.answers.popleft() if self.answers else self.DEFAULT
+                split = answer.data.find(b"\r\n\r\n") + 4
+                writer.write(answer.data[:split])
+                if answer.delay_s:
+                    await writer.drain()
+                    await asyncio.sleep(answer.delay_s)
+                writer.write(answer.data[split:])
+                await writer.drain()
+                if answer.close_after:
+                    return
+        except (ConnectionError, asyncio.CancelledError):
+            return
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+
+def content_length(head: bytes) -> int:
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+    return 0

@@ -1,0 +1,242 @@
+"""The front's HTTP/1.1 handling, shown byte for byte against a scripted upstream."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+
+from gateway.settings import Settings
+from tests.conftest import GatewayClient, ServedGateway
+from tests.fakes.raw_upstream import RawAnswer, RawUpstream
+
+READ_TIMEOUT_S = 5.0
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[RawUpstream]:
+    fake = RawUpstream()
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def gateway(served_gateway: ServedGateway, upstream: RawUpstream) -> GatewayClient:
+    return await served_gateway(Settings(redmine_url=upstream.url, upstream_timeout_s=2.0))
+
+
+class Wire:
+    """One raw client connection to the gateway."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    async def send(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def head(self) -> bytes:
+        async with asyncio.timeout(READ_TIMEOUT_S):
+            return await self.reader.readuntil(b"\r\n\r\n")
+
+    async def exactly(self, size: int) -> bytes:
+        async with asyncio.timeout(READ_TIMEOUT_S):
+            return await self.reader.readexactly(size)
+
+    async def rest(self) -> bytes:
+        """Everything until the gateway closes the connection."""
+        async with asyncio.timeout(READ_TIMEOUT_S):
+            return await self.reader.read()
+
+    async def chunked_body(self) -> bytes:
+        body = b""
+        async with asyncio.timeout(READ_TIMEOUT_S):
+            while size := int((await self.reader.readuntil(b"\r\n")).strip(), 16):
+                body += await self.reader.readexactly(size)
+                assert await self.reader.readexactly(2) == b"\r\n"
+            assert await self.reader.readexactly(2) == b"\r\n"
+        return body
+
+
+@pytest.fixture
+async def wire(gateway: GatewayClient) -> AsyncIterator[Wire]:
+    reader, writer = await asyncio.open_connection(gateway.server.host, gateway.server.port)
+    yield Wire(reader, writer)
+    writer.close()
+
+
+def header_lines(head: bytes) -> list[bytes]:
+    return head.split(b"\r\n")[1:-2]
+
+
+async def test_an_answer_leaves_exactly_as_redmine_wrote_it(
+    wire: Wire, upstream: RawUpstream
+) -> None:
+    upstream.answers.append(
+        RawAnswer(
+            b'HTTP/1.1 201 Created Here\r\nx-lower: a\r\nETag: W/"1"\r\nContent-Length: 2\r\n\r\nhi'
+        )
+    )
+    await wire.send(b"GET /issues.json HTTP/1.1\r\nHost: gw\r\n\r\n")
+    head = await wire.head()
+    # No Date, Server or Content-Type of the gateway's own: what Redmine did not send stays unsent.
+    assert (
+        head
+        == b'HTTP/1.1 201 Created Here\r\nx-lower: a\r\nETag: W/"1"\r\nContent-Length: 2\r\n\r\n'
+    )
+    assert await wire.exactly(2) == b"hi"
+
+
+async def test_a_close_delimited_answer_reaches_a_keep_alive_client_in_chunks(
+    wire: Wire, upstream: RawUpstream
+) -> None:
+    upstream.answers.append(RawAnswer(b"HTTP/1.0 200 OK\r\nX-A: 1\r\n\r\nuntil-the-end", True))
+    await wire.send(b"GET /a HTTP/1.1\r\nHost: gw\r\n\r\n")
+    assert header_lines(await wire.head()) == [b"X-A: 1", b"Transfer-Encoding: chunked"]
+    assert await wire.chunked_body() == b"until-the-end"
+    await wire.send(b"GET /b HTTP/1.1\r\nHost: gw\r\n\r\n")  # the same connection goes on
+    assert (await wire.head()).startswith(b"HTTP/1.1 200 OK\r\n")
+    assert await wire.exactly(2) == b"ok"
+
+
+async def test_an_http_1_0_client_gets_a_chunked_answer_to_the_end_of_the_connection(
+    wire: Wire, upstream: RawUpstream
+) -> None:
+    upstream.answers.append(
+        RawAnswer(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+        )
+    )
+    await wire.send(b"GET /a HTTP/1.0\r\nHost: gw\r\n\r\n")
+    head = await wire.head()
+    assert head.startswith(b"HTTP/1.0 200 OK\r\n")
+    assert header_lines(head) == [b"Connection: close"]
+    assert await wire.rest() == b"abcde"
+
+
+async def test_a_client_asking_to_close_gets_its_answer_then_the_end(
+    wire: Wire, upstream: RawUpstream
+) -> None:
+    await wire.send(b"GET /a HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n")
+    assert header_lines(await wire.head()) == [b"Content-Length: 2", b"Connection: close"]
+    assert await wire.rest() == b"ok"
+    forwarded = upstream.received[0]
+    assert b"Connection" not in forwarded, "the client's hop-by-hop header stays on its own hop"
+
+
+async def test_pipelined_requests_are_answered_in_order(wire: Wire, upstream: RawUpstream) -> None:
+    upstream.answers.extend(
+        [
+            RawAnswer(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst", delay_s=0.2),
+            RawAnswer(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond"),
+        ]
+    )
+    await wire.send(
+        b"GET /1 HTTP/1.1\r\nHost: gw\r\n\r\n"
+        b"POST /2 HTTP/1.1\r\nHost: gw\r\nContent-Length: 3\r\n\r\nabc"
+    )
+    await wire.head()
+    assert await wire.exactly(5) == b"first"
+    await wire.head()
+    assert await wire.exactly(6) == b"second"
+    assert [request.split(b" ", 2)[1] for request in upstream.received] == [b"/1", b"/2"]
+    assert upstream.received[1].endswith(b"\r\n\r\nabc")
+
+
+async def test_expect_100_continue_is_answered_before_the_body_is_sent(
+    wire: Wire, upstream: RawUpstream
+) -> None:
+    await wire.send(
+        b"PUT /x HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"
+    )
+    assert await wire.head() == b"HTTP/1.1 100 Continue\r\n\r\n"
+    await wire.send(b"body")
+    assert (await wire.head()).startswith(b"HTTP/1.1 200 OK\r\n")
+    assert upstream.received[0].endswith(b"\r\n\r\nbody")
+
+
+async def test_an_interim_answer_from_redmine_is_not_passed_on(
+    wire: Wire, upstream: RawUpstream
+) -> None:
+    upstream.answers.append(
+        RawAnswer(
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
+        )
+    )
+    await wire.send(b"POST /x HTTP/1.1\r\nHost: gw\r\nContent-Length: 1\r\n\r\nz")
+    assert await wire.head() == b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "error_code"),
+    [
+        (b"GARBAGE\r\n\r\n", 400, "BAD_REQUEST"),
+        (
+            b"POST /x HTTP/1.1\r\nHost: gw\r\nContent-Length: 3\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            b"GET /x HTTP/1.1\r\nHost: gw\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n",
+            431,
+            "REQUEST_HEADER_FIELDS_TOO_LARGE",
+        ),
+    ],
+    ids=["garbage", "content-length-and-chunked", "head-too-large"],
+)
+async def test_a_request_that_cannot_be_read_safely_is_refused_and_never_forwarded(
+    wire: Wire, upstream: RawUpstream, request_bytes: bytes, status: int, error_code: str
+) -> None:
+    await wire.send(request_bytes)
+    head = await wire.head()
+    assert head.startswith(b"HTTP/1.1 %d " % status)
+    assert b"Connection: close" in head
+    body = json.loads(await wire.rest())
+    assert body["error_code"] == error_code
+    assert set(body) == {"message", "error_code", "errors"}
+    assert upstream.received == []
+
+
+@pytest.mark.parametrize(
+    ("target", "owner"),
+    [
+        (b"/time-trackings", "gateway"),
+        (b"/time-trackings/123", "gateway"),
+        (b"/time%2Dtrackings", "gateway"),
+        (b"/time-trackings/../issues.json", "gateway"),  # aiohttp's router keeps dot-segments
+        (b"/-/healthz", "gateway"),
+        (b"/time-trackings.json", "redmine"),
+        (b"/time-trackingsX", "redmine"),
+        (b"/projects/../time-trackings/active", "redmine"),
+        (b"/x/-/healthz", "redmine"),
+    ],
+)
+async def test_own_paths_are_the_gateways_and_every_other_path_is_redmines(
+    wire: Wire, upstream: RawUpstream, target: bytes, owner: str
+) -> None:
+    await wire.send(b"GET " + target + b" HTTP/1.1\r\nHost: gw\r\n\r\n")
+    head = await wire.head()
+    if owner == "redmine":
+        assert upstream.received[0].startswith(b"GET " + target + b" HTTP/1.1\r\n")
+    else:
+        assert upstream.received == []
+        assert b"application/json" in head
+
+
+async def test_a_client_that_leaves_mid_download_frees_its_upstream_connection(
+    gateway: GatewayClient, upstream: RawUpstream
+) -> None:
+    upstream.answers.append(
+        RawAnswer(b"HTTP/1.1 200 OK\r\nContent-Length: 9000000\r\n\r\n" + b"x" * 9_000_000)
+    )
+    reader, writer = await asyncio.open_connection(gateway.server.host, gateway.server.port)
+    writer.write(b"GET /big HTTP/1.1\r\nHost: gw\r\n\r\n")
+    await reader.readuntil(b"\r\n\r\n")
+    writer.transport.abort()
+    for _ in range(3):  # the pool has a healthy connection to give each of these
+        response = await gateway.get("/after")
+        assert await response.read() == b"ok"
+    assert upstream.connections == 2, "the cut exchange's connection was closed, not reused"
