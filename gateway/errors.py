@@ -77,6 +77,16 @@ class HeaderTooLarge(GatewayError):
     error_code = "REQUEST_HEADER_FIELDS_TOO_LARGE"
 
 
+class RequestTimeout(GatewayError):
+    status = 408
+    error_code = "REQUEST_TIMEOUT"
+
+
+class VersionNotSupported(GatewayError):
+    status = 505
+    error_code = "HTTP_VERSION_NOT_SUPPORTED"
+
+
 class UpstreamUnavailable(GatewayError):
     status = 502
     error_code = "UPSTREAM_UNAVAILABLE"

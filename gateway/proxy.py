@@ -7,8 +7,14 @@ import logging
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from gateway.errors import GatewayError, UpstreamTimeout, UpstreamUnavailable, error_document
-from gateway.front.connection import ClientConnection
+from gateway.errors import (
+    GatewayError,
+    RequestTimeout,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    error_document,
+)
+from gateway.front.connection import CLIENT_IDLE_TIMEOUT_S, ClientConnection
 from gateway.front.paths import is_own, routed_path
 from gateway.front.request import IncomingRequest
 from gateway.logs import redact_query
@@ -71,15 +77,10 @@ class Proxy:
     async def _relay(
         self, request: IncomingRequest, client: ClientConnection, upstream: Upstream
     ) -> Answer:
-        loop = asyncio.get_running_loop()
-        deadline = None if upstream.timeout_s is None else loop.time() + upstream.timeout_s
         connection: UpstreamConnection | None = None
         try:
             try:
-                async with asyncio.timeout_at(deadline):
-                    connection, head = await self._exchange(request, client, upstream)
-                    has_body = request.method != "HEAD" and head.status not in (204, 304)
-                    first = await connection.read() if has_body else b""
+                connection, head, first = await self._exchange(request, client, upstream)
             except TimeoutError as exc:
                 log.warning("upstream timeout method=%s", request.method)
                 raise UpstreamTimeout("Redmine did not answer in time.") from exc
@@ -88,25 +89,37 @@ class Proxy:
                     "upstream unavailable method=%s error=%s", request.method, type(exc).__name__
                 )
                 raise UpstreamUnavailable("Redmine could not be reached.") from exc
-            return await self._stream_answer(
-                request, client, connection, head, first, has_body, deadline
-            )
+            return await self._stream_answer(request, client, connection, head, first, upstream)
         finally:
             if connection is not None:
                 upstream.pool.release(connection)
 
     async def _exchange(
         self, request: IncomingRequest, client: ClientConnection, upstream: Upstream
-    ) -> tuple[UpstreamConnection, ResponseHead]:
+    ) -> tuple[UpstreamConnection, ResponseHead, bytes]:
+        """Sends the request; returns the connection, the answer's head and its first bytes.
+
+        GATEWAY_UPSTREAM_TIMEOUT_S bounds each wait on Redmine (a connection, taking the body,
+        its answer), never the time a client takes to send or to read.
+        """
         head = request_head(request, client.peer, upstream)
         may_retry = request.method in RETRYABLE_METHODS and request.body is None
         while True:
-            connection, _ = await upstream.pool.acquire()
+            async with asyncio.timeout(upstream.timeout_s):
+                connection, _ = await upstream.pool.acquire()
             try:
-                connection.begin(head, expects_body=request.method != "HEAD")
+                connection.begin(
+                    head,
+                    expects_body=request.method != "HEAD",
+                    has_request_body=request.body is not None,
+                )
                 if request.body is not None:
-                    await send_body(request, client, connection)
-                return connection, await connection.head()
+                    await send_body(request, client, connection, upstream.timeout_s)
+                async with asyncio.timeout(upstream.timeout_s):
+                    answer = await connection.head()
+                    has_body = request.method != "HEAD" and answer.status not in (204, 304)
+                    first = await connection.read() if has_body else b""
+                return connection, answer, first
             except UpstreamClosed as exc:
                 upstream.pool.release(connection)
                 if exc.answer_started or not may_retry:
@@ -123,11 +136,11 @@ class Proxy:
         connection: UpstreamConnection,
         head: ResponseHead,
         first: bytes,
-        has_body: bool,
-        deadline: float | None,
+        upstream: Upstream,
     ) -> Answer:
         raw = wire.end_to_end(head.raw_headers)
         keeps_alive = may_continue(request, client)
+        has_body = request.method != "HEAD" and head.status not in (204, 304)
         is_chunked = False
         if has_body and wire.content_length(raw) is None:
             # Redmine's own framing (chunks, or the end of its connection) is hop-by-hop.
@@ -141,16 +154,20 @@ class Proxy:
         client.write(wire.message_head(status_line, raw) + framed(first, is_chunked))
         sent = len(first)
         try:
-            async with asyncio.timeout_at(deadline):
-                while chunk := await connection.read():
-                    client.write(framed(chunk, is_chunked))
-                    sent += len(chunk)
+            while True:
+                async with asyncio.timeout(upstream.timeout_s):
+                    chunk = await connection.read()
+                if not chunk:
+                    break
+                client.write(framed(chunk, is_chunked))
+                sent += len(chunk)
+                async with asyncio.timeout(CLIENT_IDLE_TIMEOUT_S):
                     await client.drain()
             if is_chunked:
                 client.write(b"0\r\n\r\n")
         except (TimeoutError, UpstreamClosed, OSError) as exc:
             # The head is out: the only honest signal left is a cut connection.
-            log.warning("upstream body aborted error=%s", type(exc).__name__)
+            log.warning("answer cut short error=%s", type(exc).__name__)
             client.abort()
             return Answer(head.status, sent, keeps_alive=False)
         return Answer(head.status, sent, keeps_alive)
@@ -191,16 +208,35 @@ def request_head(request: IncomingRequest, peer: str, upstream: Upstream) -> byt
 
 
 async def send_body(
-    request: IncomingRequest, client: ClientConnection, connection: UpstreamConnection
+    request: IncomingRequest,
+    client: ClientConnection,
+    connection: UpstreamConnection,
+    upstream_timeout_s: float | None,
 ) -> None:
+    """Streams the client's body upstream; an answer Redmine gives before taking it all (a
+    refusal, say) is kept, and the connection is then not reused."""
     body = request.body
     assert body is not None
     if request.expects_continue and body.bytes_read == 0 and not body.is_complete:
         client.write(CONTINUE)
-    while chunk := await body.read():
-        await connection.send(framed(chunk, request.is_chunked))
-    if request.is_chunked:
-        await connection.send(b"0\r\n\r\n")
+    try:
+        while True:
+            try:
+                async with asyncio.timeout(CLIENT_IDLE_TIMEOUT_S):
+                    chunk = await body.read()
+            except TimeoutError as exc:
+                raise RequestTimeout("The request body stopped arriving.") from exc
+            if not chunk:
+                break
+            async with asyncio.timeout(upstream_timeout_s):
+                await connection.send(framed(chunk, request.is_chunked))
+        if request.is_chunked:
+            await connection.send(b"0\r\n\r\n")
+    except UpstreamClosed:
+        if connection.answer_head is None:
+            raise
+        return
+    connection.request_sent()
 
 
 def framed(chunk: bytes, is_chunked: bool) -> bytes:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from gateway.front.request import RequestBody
 from gateway.settings import Settings
 from tests.conftest import GatewayClient, ServedGateway
 from tests.fakes.raw_upstream import RawAnswer, RawUpstream
@@ -240,3 +241,153 @@ async def test_a_client_that_leaves_mid_download_frees_its_upstream_connection(
         response = await gateway.get("/after")
         assert await response.read() == b"ok"
     assert upstream.connections == 2, "the cut exchange's connection was closed, not reused"
+
+
+async def test_a_connection_header_cannot_strip_the_body_length_and_smuggle_a_request(
+    wire: Wire, upstream: RawUpstream
+) -> None:
+    hidden = b"GET /secret HTTP/1.1\r\n\r\n"
+    await wire.send(
+        b"POST /y HTTP/1.1\r\nHost: gw\r\nConnection: Content-Length\r\n"
+        b"Content-Length: %d\r\n\r\n%b" % (len(hidden), hidden)
+    )
+    assert (await wire.head()).startswith(b"HTTP/1.1 200 OK\r\n")
+    [forwarded] = upstream.received
+    assert b"\r\nContent-Length: %d\r\n" % len(hidden) in forwarded
+    assert forwarded.endswith(b"\r\n\r\n" + hidden), "the body went as the POST's body"
+
+
+async def test_trailers_never_join_the_forwarded_head(wire: Wire, upstream: RawUpstream) -> None:
+    await wire.send(
+        b"POST /y HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"2\r\nab\r\n0\r\nHost: evil\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n"
+    )
+    assert (await wire.head()).startswith(b"HTTP/1.1 200 OK\r\n")
+    head = upstream.received[0].split(b"\r\n\r\n")[0]
+    assert b"evil" not in head
+    assert b"6.6.6.6" not in head
+    assert head.count(b"\r\nHost: ") == 1
+
+
+async def test_a_slow_upload_and_a_slow_answer_are_not_cut_while_bytes_flow(
+    served_gateway: ServedGateway, upstream: RawUpstream
+) -> None:
+    gateway = await served_gateway(Settings(redmine_url=upstream.url, upstream_timeout_s=0.5))
+    upstream.answers.append(
+        RawAnswer(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n",
+            delay_s=0.2,  # 1 s in all, but never 0.5 s without a byte
+            trickle=(b"ab", b"cd", b"ef", b"gh"),
+        )
+    )
+    reader, writer = await asyncio.open_connection(gateway.server.host, gateway.server.port)
+    wire = Wire(reader, writer)
+    await wire.send(b"PUT /slow HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\n\r\n")
+    for piece in (b"1", b"2", b"3", b"4"):  # 1.2 s in all, more than the 0.5 s upstream timeout
+        await asyncio.sleep(0.3)
+        await wire.send(piece)
+    assert (await wire.head()).startswith(b"HTTP/1.1 200 OK\r\n")
+    assert await wire.exactly(8) == b"abcdefgh"
+    assert upstream.received[0].endswith(b"\r\n\r\n1234")
+    writer.close()
+
+
+async def test_a_client_that_half_closes_still_gets_its_answer(
+    wire: Wire, upstream: RawUpstream
+) -> None:
+    await wire.send(b"POST /x HTTP/1.1\r\nHost: gw\r\nContent-Length: 2\r\n\r\nhi")
+    wire.writer.write_eof()
+    head = await wire.head()
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"Connection: close" in head
+    assert await wire.rest() == b"ok"
+
+
+async def test_a_close_delimited_answer_cut_by_a_reset_is_not_passed_on_as_complete(
+    wire: Wire, upstream: RawUpstream
+) -> None:
+    upstream.answers.append(RawAnswer(b"HTTP/1.0 200 OK\r\n\r\npartial", reset_after=True))
+    await wire.send(b"GET /a HTTP/1.1\r\nHost: gw\r\n\r\n")
+    await wire.head()
+    with pytest.raises((asyncio.IncompleteReadError, ConnectionError)):
+        await wire.chunked_body()
+
+
+async def test_an_unread_refused_body_does_not_stall_the_connection(
+    wire: Wire, upstream: RawUpstream
+) -> None:
+    upstream.answers.append(
+        RawAnswer(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", delay_s=0.3)
+    )
+    # One byte over what the front buffers before it stops reading: the body is complete
+    # exactly when reading stops, and nobody reads it, since the request is refused.
+    body = b"x" * (RequestBody.HIGH_WATER_BYTES + 1)
+    await wire.send(
+        b"GET /slow HTTP/1.1\r\nHost: gw\r\n\r\n"
+        b"POST /../x HTTP/1.1\r\nHost: gw\r\nContent-Length: %d\r\n\r\n%b" % (len(body), body)
+    )
+    assert (await wire.head()).startswith(b"HTTP/1.1 200 OK\r\n")
+    assert await wire.exactly(2) == b"ok"
+    refused = await wire.head()
+    assert refused.startswith(b"HTTP/1.1 400 ")
+    assert b"Connection: close" not in refused
+    length = int(refused.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+    assert json.loads(await wire.exactly(length))["error_code"] == "BAD_REQUEST"
+    await wire.send(b"GET /next HTTP/1.1\r\nHost: gw\r\n\r\n")
+    assert (await wire.head()).startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+async def test_an_answer_given_before_the_body_was_taken_reaches_the_client(
+    wire: Wire, upstream: RawUpstream
+) -> None:
+    refusal = b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbig"
+    upstream.answers.append(RawAnswer(refusal, before_body=True))
+    await wire.send(b"POST /uploads.json HTTP/1.1\r\nHost: gw\r\nContent-Length: 2000000\r\n\r\n")
+    await wire.send(b"z" * 2_000_000)
+    assert (await wire.head()).startswith(b"HTTP/1.1 413 Payload Too Large\r\n")
+    assert await wire.exactly(3) == b"big"
+
+
+async def test_a_protocol_switch_from_redmine_is_a_502(wire: Wire, upstream: RawUpstream) -> None:
+    upstream.answers.append(
+        RawAnswer(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n")
+    )
+    await wire.send(b"GET /a HTTP/1.1\r\nHost: gw\r\n\r\n")
+    assert (await wire.head()).startswith(b"HTTP/1.1 502 ")
+
+
+async def test_a_protocol_switch_request_is_answered_plainly_then_closed(
+    wire: Wire, upstream: RawUpstream
+) -> None:
+    await wire.send(
+        b"GET /a HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+    )
+    head = await wire.head()
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"Connection: close" in head
+    assert await wire.rest() == b"ok"
+    assert b"websocket" not in upstream.received[0]
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (
+            b"POST /x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+            400,
+        ),
+        (b"GET /x HTTP/2.0\r\nHost: gw\r\n\r\n", 505),
+        (
+            b"POST /x HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n"
+            b"Content-Length: 5\r\n\r\nhello",
+            400,
+        ),
+    ],
+    ids=["gzip-transfer-coding", "http-2.0", "upgrade-with-body"],
+)
+async def test_heads_the_gateway_cannot_forward_faithfully_are_refused(
+    wire: Wire, upstream: RawUpstream, request_bytes: bytes, status: int
+) -> None:
+    await wire.send(request_bytes)
+    assert (await wire.head()).startswith(b"HTTP/1.1 %d " % status)
+    assert upstream.received == []

@@ -8,7 +8,7 @@ from typing import cast
 
 import httptools
 
-from gateway.errors import BadRequest, GatewayError, HeaderTooLarge
+from gateway.errors import BadRequest, GatewayError, HeaderTooLarge, VersionNotSupported
 from gateway.front.request import ClientGone, IncomingRequest, RequestBody
 from gateway.relay.headers import content_length, values_of
 
@@ -18,10 +18,21 @@ log = logging.getLogger(__name__)
 # requests or uploads faster than Redmine takes them never fills the gateway's memory.
 MAX_QUEUED_REQUESTS = 8
 MAX_HEAD_BYTES = 64 * 1024
+# How long a client may keep the gateway waiting: idle between requests, mid-body, or not
+# reading its answer (aiohttp's keep-alive default, which Redmine's clients have met so far).
+CLIENT_IDLE_TIMEOUT_S = 75.0
 
 
 class HeadTooLarge(Exception):
     """Raised inside the parser to stop it at a head over MAX_HEAD_BYTES."""
+
+
+class RefusedHead(Exception):
+    """Raised inside the parser to stop it at a head the gateway will not forward."""
+
+    def __init__(self, error: GatewayError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 Responder = Callable[[IncomingRequest, "ClientConnection"], Awaitable[bool]]
@@ -69,7 +80,7 @@ class ClientConnection(asyncio.Protocol):
         respond: Responder,
         refuse: Refuser,
         connections: OpenConnections,
-        keepalive_timeout_s: float,
+        keepalive_timeout_s: float = CLIENT_IDLE_TIMEOUT_S,
     ) -> None:
         self._respond = respond
         self._refuse = refuse
@@ -113,8 +124,11 @@ class ClientConnection(asyncio.Protocol):
             self._stop_parsing(None)
             return
         except httptools.HttpParserError as exc:
-            if isinstance(exc.__context__, HeadTooLarge):
+            cause = exc.__context__
+            if isinstance(cause, HeadTooLarge):
                 self._stop_parsing(HeaderTooLarge("The request head is too large."))
+            elif isinstance(cause, RefusedHead):
+                self._stop_parsing(cause.error)
             else:
                 self._stop_parsing(BadRequest(f"The request could not be parsed ({exc})."))
             return
@@ -122,6 +136,15 @@ class ClientConnection(asyncio.Protocol):
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEAD_BYTES:
                 self._stop_parsing(HeaderTooLarge("The request head is too large."))
+
+    def eof_received(self) -> bool:
+        # The client has sent all it will (a half-close): what it asked for is still answered.
+        if self._current is not None and self._current.body is not None:
+            self._current.body.fail(ClientGone())
+        self._pause_reading("stopped")
+        self.is_closing = True
+        self._wake(self._queue_waiter)
+        return True
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.is_closed = True
@@ -153,12 +176,17 @@ class ClientConnection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         headers = self._headers
+        self._headers = []  # trailers, if any, arrive through on_header too: they are dropped
         head_bytes = sum(len(part) for part in self._target)
         head_bytes += sum(len(name) + len(value) + 4 for name, value in headers)
         if head_bytes > MAX_HEAD_BYTES:
             raise HeadTooLarge()
-        is_chunked = bool(values_of(headers, b"transfer-encoding"))
+        codings = values_of(headers, b"transfer-encoding")
+        is_chunked = bool(codings)
         has_body = is_chunked or bool(content_length(headers))
+        refusal = self._refusal(codings, has_body)
+        if refusal is not None:
+            raise RefusedHead(refusal)
         expectation = values_of(headers, b"expect")
         request = IncomingRequest(
             method=self._parser.get_method().decode("ascii", "replace"),
@@ -219,6 +247,8 @@ class ClientConnection(asyncio.Protocol):
                     self._refuse(item, self)
                     break
                 keeps_alive = await self._respond(item, self)
+                if item.body is not None:
+                    item.body.discard()
                 self._is_busy = False
                 if not keeps_alive or self.is_closing:
                     break
@@ -250,6 +280,19 @@ class ClientConnection(asyncio.Protocol):
         if len(self._queue) >= MAX_QUEUED_REQUESTS:
             self._pause_reading("queue")
         self._wake(self._queue_waiter)
+
+    def _refusal(self, codings: list[bytes], has_body: bool) -> GatewayError | None:
+        """Heads the gateway will not forward, though llhttp parses them."""
+        if self._parser.get_http_version() not in ("1.0", "1.1"):
+            return VersionNotSupported("Only HTTP/1.0 and HTTP/1.1 are spoken here.")
+        # Other transfer codings would reach Redmine still encoded under a plain "chunked".
+        if codings and [coding.strip().lower() for coding in codings] != [b"chunked"]:
+            return BadRequest("Only the chunked transfer coding is supported.")
+        # llhttp skips the body of a protocol-switch request; forwarding its length would
+        # leave Redmine waiting for bytes that never come.
+        if self._parser.should_upgrade() and has_body:
+            return BadRequest("A protocol switch request cannot carry a body here.")
+        return None
 
     def _stop_parsing(self, error: GatewayError | None) -> None:
         """Reads nothing more; answers `error` after the requests already queued."""

@@ -70,6 +70,14 @@ class RequestBody:
             self._on_backlog(False)
         return chunk
 
+    def discard(self) -> None:
+        """Drops what nobody will read (the answer went out without it), so reading resumes."""
+        self._chunks.clear()
+        self._waiting_bytes = 0
+        if self._is_backlogged:
+            self._is_backlogged = False
+            self._on_backlog(False)
+
     def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)

@@ -21,7 +21,6 @@ from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
 
-KEEPALIVE_TIMEOUT_S = 75.0  # as aiohttp's server, which clients of Redmine have met so far
 SHUTDOWN_TIMEOUT_S = 60.0
 OWN_APP_CONNECTIONS = 100
 
@@ -64,9 +63,7 @@ class FrontServer:
             connection.abort()
 
     def _accept(self) -> ClientConnection:
-        return ClientConnection(
-            self._proxy.respond, self._proxy.refuse, self._connections, KEEPALIVE_TIMEOUT_S
-        )
+        return ClientConnection(self._proxy.respond, self._proxy.refuse, self._connections)
 
 
 @contextlib.asynccontextmanager

@@ -58,6 +58,7 @@ class UpstreamConnection(asyncio.Protocol):
         self._is_paused_reading = False
         self._keep_alive = False
         self._has_received = False
+        self._is_request_sent = True
         self.is_closed = False
 
     # ------------------------------------------------------------ asyncio.Protocol
@@ -74,16 +75,24 @@ class UpstreamConnection(asyncio.Protocol):
         self._has_received = True
         try:
             self._parser.feed_data(data)
-        except httptools.HttpParserError as exc:
-            self._fail(UpstreamClosed(f"malformed answer: {exc}", answer_started=True))
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
+            # A malformed answer, or a protocol switch nobody asked Redmine for.
+            self._fail(UpstreamClosed(f"unusable answer: {exc!r}", answer_started=True))
             self.close()
 
     def eof_received(self) -> bool:
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
+        closed_by_us = self.is_closed
         self.is_closed = True
-        if self._head is not None and not self._is_complete and not self._head.is_framed:
+        is_clean_eof = exc is None and not closed_by_us
+        if (
+            is_clean_eof
+            and self._head is not None
+            and not self._is_complete
+            and not self._head.is_framed
+        ):
             self._finish_message()  # a body delimited by the end of the connection
         elif not self._is_complete:
             self._fail(
@@ -137,6 +146,7 @@ class UpstreamConnection(asyncio.Protocol):
         waiter = self._head_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(self._head)
+        self._headers = []  # trailers, if any, arrive through on_header too: they are dropped
         if not self._expects_body:
             self._finish_message()
 
@@ -158,7 +168,7 @@ class UpstreamConnection(asyncio.Protocol):
 
     # ------------------------------------------------------------ exchange
 
-    def begin(self, head: bytes, *, expects_body: bool) -> None:
+    def begin(self, head: bytes, *, expects_body: bool, has_request_body: bool = False) -> None:
         """Sends a request head; `expects_body=False` (HEAD) means the answer has no body."""
         assert self._transport is not None and self._is_complete
         self._parser = httptools.HttpResponseParser(self)
@@ -171,7 +181,12 @@ class UpstreamConnection(asyncio.Protocol):
         self._is_interim = False
         self._is_complete = False
         self._has_received = False
+        self._is_request_sent = not has_request_body
         self._transport.write(head)
+
+    def request_sent(self) -> None:
+        """The request body has been written whole (a connection is reusable only then)."""
+        self._is_request_sent = True
 
     async def send(self, data: bytes) -> None:
         """Writes part of a request body, waiting while the socket's buffer is full."""
@@ -221,11 +236,24 @@ class UpstreamConnection(asyncio.Protocol):
         """Whether the last exchange ended cleanly and the connection may carry another."""
         return (
             self._is_complete
+            and self._is_request_sent
             and self._error is None
             and self._keep_alive
-            and not self.is_closed
+            and self.is_usable
             and not self._body
         )
+
+    @property
+    def is_usable(self) -> bool:
+        """Open, and not on its way to closing (Redmine may have ended an idle keep-alive)."""
+        return (
+            not self.is_closed and self._transport is not None and not self._transport.is_closing()
+        )
+
+    @property
+    def answer_head(self) -> ResponseHead | None:
+        """The answer's head if it has arrived (Redmine may answer before taking the whole body)."""
+        return self._head
 
     def abort(self, error: BaseException) -> None:
         """Ends the exchange with `error` (a deadline, say) and drops the connection."""

@@ -22,6 +22,11 @@ HOP_BY_HOP = frozenset(
 FORWARDING = frozenset({b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host"})
 
 
+# A Connection header may not talk these away: without Content-Length the body that follows
+# would be read by the next hop as a request (or answer) of its own.
+FRAMING = frozenset({b"content-length", b"host"})
+
+
 def end_to_end(
     raw: RawHeaders, also_dropped: frozenset[bytes] = frozenset()
 ) -> list[tuple[bytes, bytes]]:
@@ -29,7 +34,8 @@ def end_to_end(
     dropped = HOP_BY_HOP | also_dropped
     for name, value in raw:
         if name.lower() == b"connection":
-            dropped = dropped | {token.strip().lower() for token in value.split(b",")}
+            listed = {token.strip().lower() for token in value.split(b",")}
+            dropped = dropped | (listed - FRAMING)
     return [(name, value) for name, value in raw if name.lower() not in dropped]
 
 

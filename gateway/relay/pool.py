@@ -39,17 +39,24 @@ class ConnectionPool:
     async def acquire(self) -> tuple[UpstreamConnection, bool]:
         """A connection ready for one exchange, and whether it carried one before."""
         while True:
-            if self._idle:
-                return self._idle.pop(), True
+            while self._idle:
+                connection = self._idle.pop()
+                if connection.is_usable:
+                    return connection, True
+                self._open.discard(connection)
+                connection.close()
             if len(self._open) + self._connecting < self._limit:
                 return await self._connect(), False
             waiter = asyncio.get_running_loop().create_future()
             self._waiters.append(waiter)
             try:
                 await waiter
-            finally:
-                if waiter in self._waiters:
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake_one()  # woken, then cancelled: the turn passes to the next
+                elif waiter in self._waiters:
                     self._waiters.remove(waiter)
+                raise
 
     def release(self, connection: UpstreamConnection) -> None:
         if connection.is_reusable and not self._is_closed:

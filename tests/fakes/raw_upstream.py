@@ -1,6 +1,8 @@
 """A Redmine stand-in that answers scripted bytes, to show exactly what crosses the gateway."""
 
 import asyncio
+import socket
+import struct
 from collections import deque
 from dataclasses import dataclass
 
@@ -10,6 +12,9 @@ class RawAnswer:
     data: bytes
     close_after: bool = False  # ends its connection once written (a close-delimited body)
     delay_s: float = 0.0  # between the head (up to the blank line) and the rest
+    trickle: tuple[bytes, ...] = ()  # more pieces after `data`, each `delay_s` after the last
+    reset_after: bool = False  # ends its connection with a reset instead of a clean close
+    before_body: bool = False  # answers after the request head, without reading its body
 
 
 class RawUpstream:
@@ -47,16 +52,21 @@ class RawUpstream:
                     head = await reader.readuntil(b"\r\n\r\n")
                 except asyncio.IncompleteReadError:
                     return
-                length = content_length(head)
-                self.received.append(head + (await reader.readexactly(length) if length else b""))
                 answer = self.answers.popleft() if self.answers else self.DEFAULT
-                split = answer.data.find(b"\r\n\r\n") + 4
-                writer.write(answer.data[:split])
-                if answer.delay_s:
-                    await writer.drain()
-                    await asyncio.sleep(answer.delay_s)
-                writer.write(answer.data[split:])
-                await writer.drain()
+                length = 0 if answer.before_body else content_length(head)
+                self.received.append(head + (await reader.readexactly(length) if length else b""))
+                await self._answer(writer, answer)
+                if answer.reset_after:
+                    # Linger 0: the close sends a reset instead of a clean end.
+                    sock = writer.get_extra_info("socket")
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    writer.transport.abort()
+                    return
+                if answer.before_body:
+                    writer.write_eof()  # then reads the body it never looks at, as nginx would
+                    while await reader.read(65536):
+                        pass
+                    return
                 if answer.close_after:
                     return
         except (ConnectionError, asyncio.CancelledError):
@@ -64,6 +74,16 @@ class RawUpstream:
         finally:
             self._writers.discard(writer)
             writer.close()
+
+    @staticmethod
+    async def _answer(writer: asyncio.StreamWriter, answer: RawAnswer) -> None:
+        split = answer.data.find(b"\r\n\r\n") + 4
+        pieces = [answer.data[:split], answer.data[split:], *answer.trickle]
+        for index, piece in enumerate(pieces):
+            if index and answer.delay_s:
+                await asyncio.sleep(answer.delay_s)
+            writer.write(piece)
+            await writer.drain()
 
 
 def content_length(head: bytes) -> int:

@@ -1,0 +1,60 @@
+"""The upstream pool: bounded, and fair to waiters even when one of them gives up."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from gateway.relay.connection import UpstreamConnection
+from gateway.relay.pool import ConnectionPool, Origin
+from tests.fakes.raw_upstream import RawUpstream
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[RawUpstream]:
+    fake = RawUpstream()
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def pool(upstream: RawUpstream) -> AsyncIterator[ConnectionPool]:
+    port = int(upstream.url.rsplit(":", 1)[1].strip("/"))
+    pool = ConnectionPool(Origin("127.0.0.1", port, None), limit=1, connect_timeout_s=2.0)
+    yield pool
+    await pool.close()
+
+
+async def exchange(connection: UpstreamConnection) -> bytes:
+    connection.begin(b"GET / HTTP/1.1\r\nHost: upstream\r\n\r\n", expects_body=True)
+    await connection.head()
+    return await connection.read_all()
+
+
+async def test_a_waiter_cancelled_after_its_wake_up_passes_the_turn_on(
+    pool: ConnectionPool,
+) -> None:
+    held, _ = await pool.acquire()
+    await exchange(held)  # so that it goes back to the pool idle, not closed
+    first = asyncio.create_task(pool.acquire())
+    second = asyncio.create_task(pool.acquire())
+    await asyncio.sleep(0.01)  # both wait: the one connection allowed is taken
+    assert not first.done() and not second.done()
+    pool.release(held)
+    first.cancel()  # its deadline, say, fires before it runs
+    connection, was_used = await asyncio.wait_for(second, 2.0)
+    assert (connection, was_used) == (held, True)
+    pool.release(connection)
+    with pytest.raises(asyncio.CancelledError):
+        await first
+
+
+async def test_no_more_connections_than_the_limit(pool: ConnectionPool) -> None:
+    held, _ = await pool.acquire()
+    waiting = asyncio.create_task(pool.acquire())
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    pool.release(held)
+    connection, _ = await asyncio.wait_for(waiting, 2.0)
+    pool.release(connection)
