@@ -9,12 +9,11 @@ from http import HTTPStatus
 
 from gateway.errors import (
     GatewayError,
-    RequestTimeout,
     UpstreamTimeout,
     UpstreamUnavailable,
     error_document,
 )
-from gateway.front.connection import CLIENT_IDLE_TIMEOUT_S, ClientConnection
+from gateway.front.connection import ClientConnection
 from gateway.front.paths import is_own, routed_path
 from gateway.front.request import IncomingRequest
 from gateway.logs import redact_query
@@ -105,20 +104,19 @@ class Proxy:
         head = request_head(request, client.peer, upstream)
         may_retry = request.method in RETRYABLE_METHODS and request.body is None
         while True:
-            async with asyncio.timeout(upstream.timeout_s):
-                connection, _ = await upstream.pool.acquire()
+            connection, _ = await upstream.pool.acquire(upstream.timeout_s)
             try:
                 connection.begin(
                     head,
                     expects_body=request.method != "HEAD",
                     has_request_body=request.body is not None,
+                    timeout_s=upstream.timeout_s,
                 )
                 if request.body is not None:
-                    await send_body(request, client, connection, upstream.timeout_s)
-                async with asyncio.timeout(upstream.timeout_s):
-                    answer = await connection.head()
-                    has_body = request.method != "HEAD" and answer.status not in (204, 304)
-                    first = await connection.read() if has_body else b""
+                    await send_body(request, client, connection)
+                answer = await connection.head()
+                has_body = request.method != "HEAD" and answer.status not in (204, 304)
+                first = await connection.read() if has_body else b""
                 return connection, answer, first
             except UpstreamClosed as exc:
                 upstream.pool.release(connection)
@@ -154,15 +152,10 @@ class Proxy:
         client.write(wire.message_head(status_line, raw) + framed(first, is_chunked))
         sent = len(first)
         try:
-            while True:
-                async with asyncio.timeout(upstream.timeout_s):
-                    chunk = await connection.read()
-                if not chunk:
-                    break
+            while chunk := await connection.read():
                 client.write(framed(chunk, is_chunked))
                 sent += len(chunk)
-                async with asyncio.timeout(CLIENT_IDLE_TIMEOUT_S):
-                    await client.drain()
+                await client.drain()
             if is_chunked:
                 client.write(b"0\r\n\r\n")
         except (TimeoutError, UpstreamClosed, OSError) as exc:
@@ -208,10 +201,7 @@ def request_head(request: IncomingRequest, peer: str, upstream: Upstream) -> byt
 
 
 async def send_body(
-    request: IncomingRequest,
-    client: ClientConnection,
-    connection: UpstreamConnection,
-    upstream_timeout_s: float | None,
+    request: IncomingRequest, client: ClientConnection, connection: UpstreamConnection
 ) -> None:
     """Streams the client's body upstream; an answer Redmine gives before taking it all (a
     refusal, say) is kept, and the connection is then not reused."""
@@ -220,16 +210,8 @@ async def send_body(
     if request.expects_continue and body.bytes_read == 0 and not body.is_complete:
         client.write(CONTINUE)
     try:
-        while True:
-            try:
-                async with asyncio.timeout(CLIENT_IDLE_TIMEOUT_S):
-                    chunk = await body.read()
-            except TimeoutError as exc:
-                raise RequestTimeout("The request body stopped arriving.") from exc
-            if not chunk:
-                break
-            async with asyncio.timeout(upstream_timeout_s):
-                await connection.send(framed(chunk, request.is_chunked))
+        while chunk := await body.read():
+            await connection.send(framed(chunk, request.is_chunked))
         if request.is_chunked:
             await connection.send(b"0\r\n\r\n")
     except UpstreamClosed:

@@ -11,6 +11,7 @@ from fakeredis import FakeAsyncRedis
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from gateway.app import create_app
+from gateway.front.request import CLIENT_IDLE_TIMEOUT_S
 from gateway.settings import Settings
 from tests.clock import ManualClock
 from tests.fakes.redmine import FakeRedmine
@@ -89,10 +90,14 @@ ServedGateway = Callable[..., Awaitable[GatewayClient]]
 def served_gateway(aiohttp_client: AiohttpClient) -> ServedGateway:
     """Serves a whole gateway (front and app) for these settings, as `timer-gateway serve` would."""
 
-    async def serve(settings: Settings, redis: FakeAsyncRedis | None = None) -> GatewayClient:
+    async def serve(
+        settings: Settings,
+        redis: FakeAsyncRedis | None = None,
+        client_idle_timeout_s: float = CLIENT_IDLE_TIMEOUT_S,
+    ) -> GatewayClient:
         app = create_app(settings, redis=redis or FakeAsyncRedis(decode_responses=True))
         served: TestClient[web.Request, None] = await aiohttp_client(
-            GatewayTestServer(app, settings)
+            GatewayTestServer(app, settings, client_idle_timeout_s)
         )
         # pytest-aiohttp types a client of any BaseTestServer as app-less; this one has `app`.
         return cast(GatewayClient, served)

@@ -9,6 +9,7 @@ from aiohttp.test_utils import BaseTestServer, get_port_socket
 from aiohttp.web_runner import BaseRunner
 from yarl import URL
 
+from gateway.front.request import CLIENT_IDLE_TIMEOUT_S
 from gateway.front.server import serving
 from gateway.settings import Settings
 
@@ -18,10 +19,16 @@ SHUTDOWN_TIMEOUT_S = 5.0
 class GatewayTestServer(BaseTestServer):
     """Runs `serving()` as `timer-gateway serve` does, on a free loopback port."""
 
-    def __init__(self, app: web.Application, settings: Settings) -> None:
+    def __init__(
+        self,
+        app: web.Application,
+        settings: Settings,
+        client_idle_timeout_s: float = CLIENT_IDLE_TIMEOUT_S,
+    ) -> None:
         super().__init__(host="127.0.0.1")
         self.app = app
         self._settings = settings
+        self._client_idle_timeout_s = client_idle_timeout_s
         self._stack: contextlib.AsyncExitStack | None = None
 
     async def start_server(self, loop: Any = None, **kwargs: Any) -> None:
@@ -30,7 +37,13 @@ class GatewayTestServer(BaseTestServer):
         sock = get_port_socket(self.host, 0, socket.AF_INET)
         stack = contextlib.AsyncExitStack()
         await stack.enter_async_context(
-            serving(self._settings, self.app, sock=sock, shutdown_timeout_s=SHUTDOWN_TIMEOUT_S)
+            serving(
+                self._settings,
+                self.app,
+                sock=sock,
+                shutdown_timeout_s=SHUTDOWN_TIMEOUT_S,
+                client_idle_timeout_s=self._client_idle_timeout_s,
+            )
         )
         self._stack = stack
         self.port = sock.getsockname()[1]

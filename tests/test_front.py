@@ -391,3 +391,31 @@ async def test_heads_the_gateway_cannot_forward_faithfully_are_refused(
     await wire.send(request_bytes)
     assert (await wire.head()).startswith(b"HTTP/1.1 %d " % status)
     assert upstream.received == []
+
+
+@pytest.fixture
+async def impatient(served_gateway: ServedGateway, upstream: RawUpstream) -> AsyncIterator[Wire]:
+    """A connection to a gateway that waits only 0.3 s on an idle client."""
+    settings = Settings(redmine_url=upstream.url, upstream_timeout_s=2.0)
+    gateway = await served_gateway(settings, client_idle_timeout_s=0.3)
+    reader, writer = await asyncio.open_connection(gateway.server.host, gateway.server.port)
+    yield Wire(reader, writer)
+    writer.close()
+
+
+async def test_a_body_that_stops_arriving_gets_408_and_the_connection_closes(
+    impatient: Wire, upstream: RawUpstream
+) -> None:
+    await impatient.send(b"PUT /x HTTP/1.1\r\nHost: gw\r\nContent-Length: 10\r\n\r\nhalf")
+    head = await impatient.head()
+    assert head.startswith(b"HTTP/1.1 408 ")
+    assert json.loads(await impatient.rest())["error_code"] == "REQUEST_TIMEOUT"
+
+
+async def test_an_idle_keep_alive_connection_is_closed(
+    impatient: Wire, upstream: RawUpstream
+) -> None:
+    await impatient.send(b"GET /a HTTP/1.1\r\nHost: gw\r\n\r\n")
+    await impatient.head()
+    assert await impatient.exactly(2) == b"ok"
+    assert await impatient.rest() == b"", "closed after 0.3 s without a request"

@@ -9,7 +9,7 @@ from typing import cast
 import httptools
 
 from gateway.errors import BadRequest, GatewayError, HeaderTooLarge, VersionNotSupported
-from gateway.front.request import ClientGone, IncomingRequest, RequestBody
+from gateway.front.request import CLIENT_IDLE_TIMEOUT_S, ClientGone, IncomingRequest, RequestBody
 from gateway.relay.headers import content_length, values_of
 
 log = logging.getLogger(__name__)
@@ -18,9 +18,6 @@ log = logging.getLogger(__name__)
 # requests or uploads faster than Redmine takes them never fills the gateway's memory.
 MAX_QUEUED_REQUESTS = 8
 MAX_HEAD_BYTES = 64 * 1024
-# How long a client may keep the gateway waiting: idle between requests, mid-body, or not
-# reading its answer (aiohttp's keep-alive default, which Redmine's clients have met so far).
-CLIENT_IDLE_TIMEOUT_S = 75.0
 
 
 class HeadTooLarge(Exception):
@@ -80,12 +77,12 @@ class ClientConnection(asyncio.Protocol):
         respond: Responder,
         refuse: Refuser,
         connections: OpenConnections,
-        keepalive_timeout_s: float = CLIENT_IDLE_TIMEOUT_S,
+        idle_timeout_s: float = CLIENT_IDLE_TIMEOUT_S,
     ) -> None:
         self._respond = respond
         self._refuse = refuse
         self._connections = connections
-        self._keepalive_timeout_s = keepalive_timeout_s
+        self._idle_timeout_s = idle_timeout_s
         self._loop = asyncio.get_running_loop()
         self._transport: asyncio.Transport | None = None
         self._parser = httptools.HttpRequestParser(self)
@@ -194,7 +191,7 @@ class ClientConnection(asyncio.Protocol):
             raw_headers=headers,
             http_version=self._parser.get_http_version(),
             keeps_alive=self._parser.should_keep_alive(),
-            body=RequestBody(self._on_body_backlog) if has_body else None,
+            body=RequestBody(self._on_body_backlog, self._idle_timeout_s) if has_body else None,
             is_chunked=is_chunked,
             expects_continue=bool(expectation) and expectation[0].lower() == b"100-continue",
             started=self._loop.time(),
@@ -222,9 +219,15 @@ class ClientConnection(asyncio.Protocol):
         self._transport.write(data)
 
     async def drain(self) -> None:
+        """Waits while the client's socket buffer is full; a client that reads nothing for
+        CLIENT_IDLE_TIMEOUT_S is cut off."""
         if self._is_paused_writing and not self.is_closed:
             self._drain_waiter = self._loop.create_future()
-            await self._drain_waiter
+            timer = self._loop.call_later(self._idle_timeout_s, self.abort)
+            try:
+                await self._drain_waiter
+            finally:
+                timer.cancel()
 
     def abort(self) -> None:
         """Cuts the connection: the only signal left once an answer's head is out."""
@@ -265,7 +268,7 @@ class ClientConnection(asyncio.Protocol):
             if self.is_closed or self.is_closing:
                 return None
             if idle_timer is None:
-                idle_timer = self._loop.call_later(self._keepalive_timeout_s, self._close)
+                idle_timer = self._loop.call_later(self._idle_timeout_s, self._close)
             self._queue_waiter = self._loop.create_future()
             await self._queue_waiter
         if idle_timer is not None:

@@ -5,7 +5,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from gateway.errors import RequestTimeout
 from gateway.relay.headers import RawHeaders
+
+# How long a client may keep the gateway waiting: idle between requests, mid-body, or not
+# reading its answer (aiohttp's keep-alive default, which Redmine's clients have met so far).
+CLIENT_IDLE_TIMEOUT_S = 75.0
 
 
 class ClientGone(Exception):
@@ -19,8 +24,11 @@ class RequestBody:
     HIGH_WATER_BYTES = 256 * 1024
     LOW_WATER_BYTES = 64 * 1024
 
-    def __init__(self, on_backlog: Callable[[bool], None]) -> None:
+    def __init__(
+        self, on_backlog: Callable[[bool], None], idle_timeout_s: float = CLIENT_IDLE_TIMEOUT_S
+    ) -> None:
         self._on_backlog = on_backlog
+        self._idle_timeout_s = idle_timeout_s
         self._chunks: deque[bytes] = deque()
         self._waiting_bytes = 0
         self._waiter: asyncio.Future[None] | None = None
@@ -57,11 +65,14 @@ class RequestBody:
                 return b""
             if self._error is not None:
                 raise self._error
-            self._waiter = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            self._waiter = loop.create_future()
+            timer = loop.call_later(self._idle_timeout_s, self._expire)
             try:
                 await self._waiter
             finally:
                 self._waiter = None
+                timer.cancel()
         chunk = self._chunks.popleft()
         self._waiting_bytes -= len(chunk)
         self.bytes_read += len(chunk)
@@ -77,6 +88,9 @@ class RequestBody:
         if self._is_backlogged:
             self._is_backlogged = False
             self._on_backlog(False)
+
+    def _expire(self) -> None:
+        self.fail(RequestTimeout("The request body stopped arriving."))
 
     def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():

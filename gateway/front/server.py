@@ -14,6 +14,7 @@ from aiohttp import web
 from yarl import URL
 
 from gateway.front.connection import ClientConnection, OpenConnections
+from gateway.front.request import CLIENT_IDLE_TIMEOUT_S
 from gateway.logs import ACCESS_LOGGER
 from gateway.proxy import Proxy, Upstream
 from gateway.relay.pool import ConnectionPool, Origin
@@ -28,8 +29,9 @@ OWN_APP_CONNECTIONS = 100
 class FrontServer:
     """Accepts connections and keeps track of them, so a shutdown lets in-flight answers finish."""
 
-    def __init__(self, proxy: Proxy) -> None:
+    def __init__(self, proxy: Proxy, client_idle_timeout_s: float = CLIENT_IDLE_TIMEOUT_S) -> None:
         self._proxy = proxy
+        self._client_idle_timeout_s = client_idle_timeout_s
         self._connections = OpenConnections()
         self._server: asyncio.Server | None = None
 
@@ -63,7 +65,12 @@ class FrontServer:
             connection.abort()
 
     def _accept(self) -> ClientConnection:
-        return ClientConnection(self._proxy.respond, self._proxy.refuse, self._connections)
+        return ClientConnection(
+            self._proxy.respond,
+            self._proxy.refuse,
+            self._connections,
+            self._client_idle_timeout_s,
+        )
 
 
 @contextlib.asynccontextmanager
@@ -74,6 +81,7 @@ async def serving(
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     shutdown_timeout_s: float = SHUTDOWN_TIMEOUT_S,
+    client_idle_timeout_s: float = CLIENT_IDLE_TIMEOUT_S,
 ) -> AsyncIterator[FrontServer]:
     """Runs `app` on a private Unix socket and the front on GATEWAY_HOST:GATEWAY_PORT (or `sock`)
     until the block ends; then answers what is in flight and shuts everything down in order."""
@@ -101,7 +109,8 @@ async def serving(
                 # a long analytics answer that is still making progress.
                 own=Upstream(own_pool, b"", b"localhost", timeout_s=None),
                 access_log=logging.getLogger(ACCESS_LOGGER) if settings.access_log else None,
-            )
+            ),
+            client_idle_timeout_s,
         )
         await front.listen(settings.host, settings.port, reuse_port=reuse_port, sock=sock)
         yield front

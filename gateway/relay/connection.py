@@ -42,11 +42,12 @@ class UpstreamConnection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._loop = asyncio.get_running_loop()
         self._parser: httptools.HttpResponseParser | None = None
-        self._head_waiter: asyncio.Future[ResponseHead] | None = None
+        # One task at a time waits on a connection (for room to send, a head or a body piece);
+        # every event that could end its wait resolves this, and the task looks again.
+        self._waiter: asyncio.Future[None] | None = None
+        self._timeout_s: float | None = None
         self._body: deque[bytes] = deque()
         self._body_bytes = 0
-        self._body_waiter: asyncio.Future[None] | None = None
-        self._drain_waiter: asyncio.Future[None] | None = None
         self._error: BaseException | None = None
         self._headers: list[tuple[bytes, bytes]] = []
         self._reason = b""
@@ -98,10 +99,7 @@ class UpstreamConnection(asyncio.Protocol):
             self._fail(
                 UpstreamClosed("Redmine closed the connection", answer_started=self._has_received)
             )
-        if self._drain_waiter is not None and not self._drain_waiter.done():
-            self._drain_waiter.set_exception(
-                UpstreamClosed("connection lost while sending", answer_started=self._has_received)
-            )
+        self._wake()
         self._on_lost(self)
 
     def pause_writing(self) -> None:
@@ -109,9 +107,7 @@ class UpstreamConnection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._is_paused_writing = False
-        waiter, self._drain_waiter = self._drain_waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self._wake()
 
     # ------------------------------------------------------------ httptools callbacks
 
@@ -143,9 +139,7 @@ class UpstreamConnection(asyncio.Protocol):
                 for name, _ in self._headers
             ),
         )
-        waiter = self._head_waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(self._head)
+        self._wake()
         self._headers = []  # trailers, if any, arrive through on_header too: they are dropped
         if not self._expects_body:
             self._finish_message()
@@ -157,7 +151,7 @@ class UpstreamConnection(asyncio.Protocol):
             assert self._transport is not None
             self._transport.pause_reading()
             self._is_paused_reading = True
-        self._wake_reader()
+        self._wake()
 
     def on_message_complete(self) -> None:
         if self._is_interim:
@@ -168,12 +162,22 @@ class UpstreamConnection(asyncio.Protocol):
 
     # ------------------------------------------------------------ exchange
 
-    def begin(self, head: bytes, *, expects_body: bool, has_request_body: bool = False) -> None:
-        """Sends a request head; `expects_body=False` (HEAD) means the answer has no body."""
+    def begin(
+        self,
+        head: bytes,
+        *,
+        expects_body: bool,
+        has_request_body: bool = False,
+        timeout_s: float | None = None,
+    ) -> None:
+        """Sends a request head; `expects_body=False` (HEAD) means the answer has no body.
+
+        `timeout_s` bounds each wait on the other end (TimeoutError, and the connection closes).
+        """
         assert self._transport is not None and self._is_complete
         self._parser = httptools.HttpResponseParser(self)
+        self._timeout_s = timeout_s
         self._head = None
-        self._head_waiter = None
         self._body.clear()
         self._body_bytes = 0
         self._error = None
@@ -190,20 +194,19 @@ class UpstreamConnection(asyncio.Protocol):
 
     async def send(self, data: bytes) -> None:
         """Writes part of a request body, waiting while the socket's buffer is full."""
-        if self.is_closed or self._transport is None:
-            raise UpstreamClosed("connection lost while sending", answer_started=self._has_received)
+        self._raise_if_lost()
+        assert self._transport is not None
         self._transport.write(data)
-        if self._is_paused_writing:
-            self._drain_waiter = self._loop.create_future()
-            await self._drain_waiter
+        while self._is_paused_writing:
+            await self._wait()
+            self._raise_if_lost()
 
     async def head(self) -> ResponseHead:
-        if self._head is not None:
-            return self._head
-        if self._error is not None:
-            raise self._error
-        self._head_waiter = self._loop.create_future()
-        return await self._head_waiter
+        while self._head is None:
+            if self._error is not None:
+                raise self._error
+            await self._wait()
+        return self._head
 
     async def read(self) -> bytes:
         """The next piece of the answer's body; b"" once it has all arrived."""
@@ -212,11 +215,7 @@ class UpstreamConnection(asyncio.Protocol):
                 raise self._error
             if self._is_complete:
                 return b""
-            self._body_waiter = self._loop.create_future()
-            try:
-                await self._body_waiter
-            finally:
-                self._body_waiter = None
+            await self._wait()
         chunk = self._body.popleft()
         self._body_bytes -= len(chunk)
         if self._is_paused_reading and self._body_bytes < READ_LOW_WATER_BYTES:
@@ -267,10 +266,33 @@ class UpstreamConnection(asyncio.Protocol):
 
     # ------------------------------------------------------------ internals
 
+    async def _wait(self) -> None:
+        """Until something happens on the connection, or `timeout_s` passes without anything."""
+        waiter = self._waiter = self._loop.create_future()
+        timer = None
+        if self._timeout_s is not None:
+            timer = self._loop.call_later(self._timeout_s, self._expire)
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+            if timer is not None:
+                timer.cancel()
+        if self._error is not None and isinstance(self._error, TimeoutError):
+            raise self._error
+
+    def _expire(self) -> None:
+        self.abort(TimeoutError("the other end did not answer in time"))
+        self._wake()
+
+    def _raise_if_lost(self) -> None:
+        if self.is_closed or self._transport is None:
+            raise UpstreamClosed("connection lost while sending", answer_started=self._has_received)
+
     def _finish_message(self) -> None:
         self._is_complete = True
         self._parser = None
-        self._wake_reader()
+        self._wake()
 
     def _fail(self, error: BaseException) -> None:
         if self._is_complete or self._error is not None:
@@ -278,12 +300,9 @@ class UpstreamConnection(asyncio.Protocol):
         self._error = error
         self._is_complete = True
         self._parser = None
-        waiter = self._head_waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(error)
-        self._wake_reader()
+        self._wake()
 
-    def _wake_reader(self) -> None:
-        waiter = self._body_waiter
+    def _wake(self) -> None:
+        waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)

@@ -36,15 +36,30 @@ class ConnectionPool:
         self._connecting = 0
         self._is_closed = False
 
-    async def acquire(self) -> tuple[UpstreamConnection, bool]:
-        """A connection ready for one exchange, and whether it carried one before."""
+    async def acquire(self, timeout_s: float | None = None) -> tuple[UpstreamConnection, bool]:
+        """A connection ready for one exchange, and whether it carried one before; waiting for
+        one (or for it to connect) takes at most `timeout_s`."""
+        idle = self._take_idle()
+        if idle is not None:
+            return idle, True
+        async with asyncio.timeout(timeout_s):
+            return await self._acquire_slowly()
+
+    def _take_idle(self) -> UpstreamConnection | None:
+        """The warmest idle connection that is still open (Redmine may end idle ones)."""
+        while self._idle:
+            connection = self._idle.pop()
+            if connection.is_usable:
+                return connection
+            self._open.discard(connection)
+            connection.close()
+        return None
+
+    async def _acquire_slowly(self) -> tuple[UpstreamConnection, bool]:
         while True:
-            while self._idle:
-                connection = self._idle.pop()
-                if connection.is_usable:
-                    return connection, True
-                self._open.discard(connection)
-                connection.close()
+            idle = self._take_idle()
+            if idle is not None:
+                return idle, True
             if len(self._open) + self._connecting < self._limit:
                 return await self._connect(), False
             waiter = asyncio.get_running_loop().create_future()
