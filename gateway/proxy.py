@@ -98,19 +98,24 @@ class Proxy:
     ) -> tuple[UpstreamConnection, ResponseHead, bytes]:
         """Sends the request; returns the connection, the answer's head and its first bytes.
 
-        GATEWAY_UPSTREAM_TIMEOUT_S bounds each wait on Redmine (a connection, taking the body,
-        its answer), never the time a client takes to send or to read.
+        GATEWAY_UPSTREAM_TIMEOUT_S bounds the total time spent waiting on Redmine (for a
+        connection, for it to take the body, for its answer and each piece of it), never the
+        time a client takes to send or to read.
         """
+        loop = asyncio.get_running_loop()
         head = request_head(request, client.peer, upstream)
         may_retry = request.method in RETRYABLE_METHODS and request.body is None
         while True:
-            connection, _ = await upstream.pool.acquire(upstream.timeout_s)
+            budget_s, started = upstream.timeout_s, loop.time()
+            connection, _ = await upstream.pool.acquire(budget_s)
+            if budget_s is not None:
+                budget_s -= loop.time() - started
             try:
                 connection.begin(
                     head,
                     expects_body=request.method != "HEAD",
                     has_request_body=request.body is not None,
-                    timeout_s=upstream.timeout_s,
+                    timeout_s=budget_s,
                 )
                 if request.body is not None:
                     await send_body(request, client, connection)

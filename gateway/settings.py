@@ -26,7 +26,10 @@ class Settings(BaseSettings):
         default="tg", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$", description="Redis key prefix."
     )
     upstream_timeout_s: float = Field(
-        default=30.0, gt=0, description="Total time allowed for one upstream request."
+        default=30.0,
+        gt=0,
+        description="Total time Redmine may take over one request (time spent on a slow client "
+        "does not count).",
     )
     upstream_connect_timeout_s: float = Field(
         default=5.0, gt=0, description="Time allowed to connect to Redmine."

@@ -45,7 +45,7 @@ class UpstreamConnection(asyncio.Protocol):
         # One task at a time waits on a connection (for room to send, a head or a body piece);
         # every event that could end its wait resolves this, and the task looks again.
         self._waiter: asyncio.Future[None] | None = None
-        self._timeout_s: float | None = None
+        self._budget_s: float | None = None  # what is left of the exchange's time to wait
         self._body: deque[bytes] = deque()
         self._body_bytes = 0
         self._error: BaseException | None = None
@@ -172,11 +172,13 @@ class UpstreamConnection(asyncio.Protocol):
     ) -> None:
         """Sends a request head; `expects_body=False` (HEAD) means the answer has no body.
 
-        `timeout_s` bounds each wait on the other end (TimeoutError, and the connection closes).
+        `timeout_s` bounds the time spent waiting on the other end over the whole exchange
+        (TimeoutError, and the connection closes); time the caller spends elsewhere (on its own
+        client, say) does not count.
         """
         assert self._transport is not None and self._is_complete
         self._parser = httptools.HttpResponseParser(self)
-        self._timeout_s = timeout_s
+        self._budget_s = timeout_s
         self._head = None
         self._body.clear()
         self._body_bytes = 0
@@ -267,17 +269,22 @@ class UpstreamConnection(asyncio.Protocol):
     # ------------------------------------------------------------ internals
 
     async def _wait(self) -> None:
-        """Until something happens on the connection, or `timeout_s` passes without anything."""
+        """Until something happens on the connection, or the exchange's time runs out."""
         waiter = self._waiter = self._loop.create_future()
-        timer = None
-        if self._timeout_s is not None:
-            timer = self._loop.call_later(self._timeout_s, self._expire)
-        try:
-            await waiter
-        finally:
-            self._waiter = None
-            if timer is not None:
+        if self._budget_s is None:
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        else:
+            started = self._loop.time()
+            timer = self._loop.call_later(self._budget_s, self._expire)
+            try:
+                await waiter
+            finally:
+                self._waiter = None
                 timer.cancel()
+                self._budget_s -= self._loop.time() - started
         if self._error is not None and isinstance(self._error, TimeoutError):
             raise self._error
 
