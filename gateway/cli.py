@@ -18,7 +18,7 @@ from pydantic.fields import FieldInfo
 from gateway import __version__
 from gateway.app import create_app
 from gateway.front.server import serving
-from gateway.logs import configure_logging
+from gateway.logs import configure_logging, written_off_the_loop
 from gateway.settings import ENV_PREFIX, Settings
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def setting_problems(exc: ValidationError) -> list[str]:
 
 
 def run_worker(settings: Settings, *, reuse_port: bool) -> None:
-    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+    with written_off_the_loop(), asyncio.Runner(loop_factory=new_event_loop) as runner:
         runner.run(serve_until_stopped(settings, reuse_port=reuse_port))
 
 

@@ -1,9 +1,13 @@
 """Logging configuration (text or JSON), and the redaction of secrets in logged request targets."""
 
+import contextlib
 import json
 import logging
 import logging.config
+import logging.handlers
+import queue
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -64,3 +68,24 @@ def logging_config(level: str, fmt: str) -> dict[str, Any]:
 
 def configure_logging(level: str, fmt: str) -> None:
     logging.config.dictConfig(logging_config(level, fmt))
+
+
+@contextlib.contextmanager
+def written_off_the_loop() -> Iterator[None]:
+    """Log records are formatted where they are made but written by a thread of their own, so a
+    slow reader of stderr (a pipe to journald or docker) never stalls the event loop.
+
+    Entered in each serving process (threads do not survive the pre-fork); on exit, everything
+    queued is written and the direct handlers come back.
+    """
+    root = logging.getLogger()
+    direct = root.handlers[:]
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    writer = logging.handlers.QueueListener(records, *direct, respect_handler_level=True)
+    root.handlers = [logging.handlers.QueueHandler(records)]
+    writer.start()
+    try:
+        yield
+    finally:
+        writer.stop()
+        root.handlers = direct
