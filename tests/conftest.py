@@ -14,6 +14,7 @@ from gateway.app import create_app
 from gateway.front.request import CLIENT_IDLE_TIMEOUT_S
 from gateway.settings import Settings
 from tests.clock import ManualClock
+from tests.fakes.raw_upstream import RawUpstream
 from tests.fakes.redmine import FakeRedmine
 from tests.fakes.redmine_api import FakeRedmineApi
 from tests.front_server import GatewayTestServer
@@ -45,6 +46,15 @@ async def redmine(aiohttp_server: AiohttpServer) -> FakeRedmine:
     server = await aiohttp_server(fake.app)
     fake.url = str(server.make_url("/"))
     return fake
+
+
+@pytest.fixture
+async def raw_upstream() -> AsyncIterator[RawUpstream]:
+    """A Redmine stand-in that answers scripted bytes (tests/fakes/raw_upstream.py)."""
+    fake = RawUpstream()
+    await fake.start()
+    yield fake
+    await fake.close()
 
 
 @pytest.fixture

@@ -15,16 +15,8 @@ READ_TIMEOUT_S = 5.0
 
 
 @pytest.fixture
-async def upstream() -> AsyncIterator[RawUpstream]:
-    fake = RawUpstream()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def gateway(served_gateway: ServedGateway, upstream: RawUpstream) -> GatewayClient:
-    return await served_gateway(Settings(redmine_url=upstream.url, upstream_timeout_s=2.0))
+async def gateway(served_gateway: ServedGateway, raw_upstream: RawUpstream) -> GatewayClient:
+    return await served_gateway(Settings(redmine_url=raw_upstream.url, upstream_timeout_s=2.0))
 
 
 class Wire:
@@ -73,9 +65,9 @@ def header_lines(head: bytes) -> list[bytes]:
 
 
 async def test_an_answer_leaves_exactly_as_redmine_wrote_it(
-    wire: Wire, upstream: RawUpstream
+    wire: Wire, raw_upstream: RawUpstream
 ) -> None:
-    upstream.answers.append(
+    raw_upstream.answers.append(
         RawAnswer(
             b'HTTP/1.1 201 Created Here\r\nx-lower: a\r\nETag: W/"1"\r\nContent-Length: 2\r\n\r\nhi'
         )
@@ -91,9 +83,9 @@ async def test_an_answer_leaves_exactly_as_redmine_wrote_it(
 
 
 async def test_a_close_delimited_answer_reaches_a_keep_alive_client_in_chunks(
-    wire: Wire, upstream: RawUpstream
+    wire: Wire, raw_upstream: RawUpstream
 ) -> None:
-    upstream.answers.append(RawAnswer(b"HTTP/1.0 200 OK\r\nX-A: 1\r\n\r\nuntil-the-end", True))
+    raw_upstream.answers.append(RawAnswer(b"HTTP/1.0 200 OK\r\nX-A: 1\r\n\r\nuntil-the-end", True))
     await wire.send(b"GET /a HTTP/1.1\r\nHost: gw\r\n\r\n")
     assert header_lines(await wire.head()) == [b"X-A: 1", b"Transfer-Encoding: chunked"]
     assert await wire.chunked_body() == b"until-the-end"
@@ -103,9 +95,9 @@ async def test_a_close_delimited_answer_reaches_a_keep_alive_client_in_chunks(
 
 
 async def test_an_http_1_0_client_gets_a_chunked_answer_to_the_end_of_the_connection(
-    wire: Wire, upstream: RawUpstream
+    wire: Wire, raw_upstream: RawUpstream
 ) -> None:
-    upstream.answers.append(
+    raw_upstream.answers.append(
         RawAnswer(
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
         )
@@ -118,17 +110,19 @@ async def test_an_http_1_0_client_gets_a_chunked_answer_to_the_end_of_the_connec
 
 
 async def test_a_client_asking_to_close_gets_its_answer_then_the_end(
-    wire: Wire, upstream: RawUpstream
+    wire: Wire, raw_upstream: RawUpstream
 ) -> None:
     await wire.send(b"GET /a HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n")
     assert header_lines(await wire.head()) == [b"Content-Length: 2", b"Connection: close"]
     assert await wire.rest() == b"ok"
-    forwarded = upstream.received[0]
+    forwarded = raw_upstream.received[0]
     assert b"Connection" not in forwarded, "the client's hop-by-hop header stays on its own hop"
 
 
-async def test_pipelined_requests_are_answered_in_order(wire: Wire, upstream: RawUpstream) -> None:
-    upstream.answers.extend(
+async def test_pipelined_requests_are_answered_in_order(
+    wire: Wire, raw_upstream: RawUpstream
+) -> None:
+    raw_upstream.answers.extend(
         [
             RawAnswer(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst", delay_s=0.2),
             RawAnswer(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond"),
@@ -142,12 +136,12 @@ async def test_pipelined_requests_are_answered_in_order(wire: Wire, upstream: Ra
     assert await wire.exactly(5) == b"first"
     await wire.head()
     assert await wire.exactly(6) == b"second"
-    assert [request.split(b" ", 2)[1] for request in upstream.received] == [b"/1", b"/2"]
-    assert upstream.received[1].endswith(b"\r\n\r\nabc")
+    assert [request.split(b" ", 2)[1] for request in raw_upstream.received] == [b"/1", b"/2"]
+    assert raw_upstream.received[1].endswith(b"\r\n\r\nabc")
 
 
 async def test_expect_100_continue_is_answered_before_the_body_is_sent(
-    wire: Wire, upstream: RawUpstream
+    wire: Wire, raw_upstream: RawUpstream
 ) -> None:
     await wire.send(
         b"PUT /x HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"
@@ -155,13 +149,13 @@ async def test_expect_100_continue_is_answered_before_the_body_is_sent(
     assert await wire.head() == b"HTTP/1.1 100 Continue\r\n\r\n"
     await wire.send(b"body")
     assert (await wire.head()).startswith(b"HTTP/1.1 200 OK\r\n")
-    assert upstream.received[0].endswith(b"\r\n\r\nbody")
+    assert raw_upstream.received[0].endswith(b"\r\n\r\nbody")
 
 
 async def test_an_interim_answer_from_redmine_is_not_passed_on(
-    wire: Wire, upstream: RawUpstream
+    wire: Wire, raw_upstream: RawUpstream
 ) -> None:
-    upstream.answers.append(
+    raw_upstream.answers.append(
         RawAnswer(
             b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
         )
@@ -189,7 +183,7 @@ async def test_an_interim_answer_from_redmine_is_not_passed_on(
     ids=["garbage", "content-length-and-chunked", "head-too-large"],
 )
 async def test_a_request_that_cannot_be_read_safely_is_refused_and_never_forwarded(
-    wire: Wire, upstream: RawUpstream, request_bytes: bytes, status: int, error_code: str
+    wire: Wire, raw_upstream: RawUpstream, request_bytes: bytes, status: int, error_code: str
 ) -> None:
     await wire.send(request_bytes)
     head = await wire.head()
@@ -198,7 +192,7 @@ async def test_a_request_that_cannot_be_read_safely_is_refused_and_never_forward
     body = json.loads(await wire.rest())
     assert body["error_code"] == error_code
     assert set(body) == {"message", "error_code", "errors"}
-    assert upstream.received == []
+    assert raw_upstream.received == []
 
 
 @pytest.mark.parametrize(
@@ -216,21 +210,21 @@ async def test_a_request_that_cannot_be_read_safely_is_refused_and_never_forward
     ],
 )
 async def test_own_paths_are_the_gateways_and_every_other_path_is_redmines(
-    wire: Wire, upstream: RawUpstream, target: bytes, owner: str
+    wire: Wire, raw_upstream: RawUpstream, target: bytes, owner: str
 ) -> None:
     await wire.send(b"GET " + target + b" HTTP/1.1\r\nHost: gw\r\n\r\n")
     head = await wire.head()
     if owner == "redmine":
-        assert upstream.received[0].startswith(b"GET " + target + b" HTTP/1.1\r\n")
+        assert raw_upstream.received[0].startswith(b"GET " + target + b" HTTP/1.1\r\n")
     else:
-        assert upstream.received == []
+        assert raw_upstream.received == []
         assert b"application/json" in head
 
 
 async def test_a_client_that_leaves_mid_download_frees_its_upstream_connection(
-    gateway: GatewayClient, upstream: RawUpstream
+    gateway: GatewayClient, raw_upstream: RawUpstream
 ) -> None:
-    upstream.answers.append(
+    raw_upstream.answers.append(
         RawAnswer(b"HTTP/1.1 200 OK\r\nContent-Length: 9000000\r\n\r\n" + b"x" * 9_000_000)
     )
     reader, writer = await asyncio.open_connection(gateway.server.host, gateway.server.port)
@@ -240,11 +234,11 @@ async def test_a_client_that_leaves_mid_download_frees_its_upstream_connection(
     for _ in range(3):  # the pool has a healthy connection to give each of these
         response = await gateway.get("/after")
         assert await response.read() == b"ok"
-    assert upstream.connections == 2, "the cut exchange's connection was closed, not reused"
+    assert raw_upstream.connections == 2, "the cut exchange's connection was closed, not reused"
 
 
 async def test_a_connection_header_cannot_strip_the_body_length_and_smuggle_a_request(
-    wire: Wire, upstream: RawUpstream
+    wire: Wire, raw_upstream: RawUpstream
 ) -> None:
     hidden = b"GET /secret HTTP/1.1\r\n\r\n"
     await wire.send(
@@ -252,27 +246,29 @@ async def test_a_connection_header_cannot_strip_the_body_length_and_smuggle_a_re
         b"Content-Length: %d\r\n\r\n%b" % (len(hidden), hidden)
     )
     assert (await wire.head()).startswith(b"HTTP/1.1 200 OK\r\n")
-    [forwarded] = upstream.received
+    [forwarded] = raw_upstream.received
     assert b"\r\nContent-Length: %d\r\n" % len(hidden) in forwarded
     assert forwarded.endswith(b"\r\n\r\n" + hidden), "the body went as the POST's body"
 
 
-async def test_trailers_never_join_the_forwarded_head(wire: Wire, upstream: RawUpstream) -> None:
+async def test_trailers_never_join_the_forwarded_head(
+    wire: Wire, raw_upstream: RawUpstream
+) -> None:
     await wire.send(
         b"POST /y HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n"
         b"2\r\nab\r\n0\r\nHost: evil\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n"
     )
     assert (await wire.head()).startswith(b"HTTP/1.1 200 OK\r\n")
-    head = upstream.received[0].split(b"\r\n\r\n")[0]
+    head = raw_upstream.received[0].split(b"\r\n\r\n")[0]
     assert b"evil" not in head
     assert b"6.6.6.6" not in head
     assert head.count(b"\r\nHost: ") == 1
 
 
 async def test_time_spent_on_a_slow_client_does_not_count_against_redmine(
-    served_gateway: ServedGateway, upstream: RawUpstream
+    served_gateway: ServedGateway, raw_upstream: RawUpstream
 ) -> None:
-    gateway = await served_gateway(Settings(redmine_url=upstream.url, upstream_timeout_s=0.5))
+    gateway = await served_gateway(Settings(redmine_url=raw_upstream.url, upstream_timeout_s=0.5))
     reader, writer = await asyncio.open_connection(gateway.server.host, gateway.server.port)
     wire = Wire(reader, writer)
     await wire.send(b"PUT /slow HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\n\r\n")
@@ -281,15 +277,15 @@ async def test_time_spent_on_a_slow_client_does_not_count_against_redmine(
         await wire.send(piece)
     assert (await wire.head()).startswith(b"HTTP/1.1 200 OK\r\n")
     assert await wire.exactly(2) == b"ok"
-    assert upstream.received[0].endswith(b"\r\n\r\n1234")
+    assert raw_upstream.received[0].endswith(b"\r\n\r\n1234")
     writer.close()
 
 
 async def test_redmine_gets_the_upstream_timeout_in_total_even_while_bytes_flow(
-    served_gateway: ServedGateway, upstream: RawUpstream
+    served_gateway: ServedGateway, raw_upstream: RawUpstream
 ) -> None:
-    gateway = await served_gateway(Settings(redmine_url=upstream.url, upstream_timeout_s=0.5))
-    upstream.answers.append(
+    gateway = await served_gateway(Settings(redmine_url=raw_upstream.url, upstream_timeout_s=0.5))
+    raw_upstream.answers.append(
         RawAnswer(
             b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n",
             delay_s=0.2,  # never 0.5 s without a byte, but 1 s in all
@@ -306,7 +302,7 @@ async def test_redmine_gets_the_upstream_timeout_in_total_even_while_bytes_flow(
 
 
 async def test_a_client_that_half_closes_still_gets_its_answer(
-    wire: Wire, upstream: RawUpstream
+    wire: Wire, raw_upstream: RawUpstream
 ) -> None:
     await wire.send(b"POST /x HTTP/1.1\r\nHost: gw\r\nContent-Length: 2\r\n\r\nhi")
     wire.writer.write_eof()
@@ -317,9 +313,9 @@ async def test_a_client_that_half_closes_still_gets_its_answer(
 
 
 async def test_a_close_delimited_answer_cut_by_a_reset_is_not_passed_on_as_complete(
-    wire: Wire, upstream: RawUpstream
+    wire: Wire, raw_upstream: RawUpstream
 ) -> None:
-    upstream.answers.append(RawAnswer(b"HTTP/1.0 200 OK\r\n\r\npartial", reset_after=True))
+    raw_upstream.answers.append(RawAnswer(b"HTTP/1.0 200 OK\r\n\r\npartial", reset_after=True))
     await wire.send(b"GET /a HTTP/1.1\r\nHost: gw\r\n\r\n")
     await wire.head()
     with pytest.raises((asyncio.IncompleteReadError, ConnectionError)):
@@ -327,9 +323,9 @@ async def test_a_close_delimited_answer_cut_by_a_reset_is_not_passed_on_as_compl
 
 
 async def test_an_unread_refused_body_does_not_stall_the_connection(
-    wire: Wire, upstream: RawUpstream
+    wire: Wire, raw_upstream: RawUpstream
 ) -> None:
-    upstream.answers.append(
+    raw_upstream.answers.append(
         RawAnswer(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", delay_s=0.3)
     )
     # One byte over what the front buffers before it stops reading: the body is complete
@@ -351,18 +347,20 @@ async def test_an_unread_refused_body_does_not_stall_the_connection(
 
 
 async def test_an_answer_given_before_the_body_was_taken_reaches_the_client(
-    wire: Wire, upstream: RawUpstream
+    wire: Wire, raw_upstream: RawUpstream
 ) -> None:
     refusal = b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbig"
-    upstream.answers.append(RawAnswer(refusal, before_body=True))
+    raw_upstream.answers.append(RawAnswer(refusal, before_body=True))
     await wire.send(b"POST /uploads.json HTTP/1.1\r\nHost: gw\r\nContent-Length: 2000000\r\n\r\n")
     await wire.send(b"z" * 2_000_000)
     assert (await wire.head()).startswith(b"HTTP/1.1 413 Payload Too Large\r\n")
     assert await wire.exactly(3) == b"big"
 
 
-async def test_a_protocol_switch_from_redmine_is_a_502(wire: Wire, upstream: RawUpstream) -> None:
-    upstream.answers.append(
+async def test_a_protocol_switch_from_redmine_is_a_502(
+    wire: Wire, raw_upstream: RawUpstream
+) -> None:
+    raw_upstream.answers.append(
         RawAnswer(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n")
     )
     await wire.send(b"GET /a HTTP/1.1\r\nHost: gw\r\n\r\n")
@@ -370,7 +368,7 @@ async def test_a_protocol_switch_from_redmine_is_a_502(wire: Wire, upstream: Raw
 
 
 async def test_a_protocol_switch_request_is_answered_plainly_then_closed(
-    wire: Wire, upstream: RawUpstream
+    wire: Wire, raw_upstream: RawUpstream
 ) -> None:
     await wire.send(
         b"GET /a HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
@@ -379,7 +377,7 @@ async def test_a_protocol_switch_request_is_answered_plainly_then_closed(
     assert head.startswith(b"HTTP/1.1 200 OK\r\n")
     assert b"Connection: close" in head
     assert await wire.rest() == b"ok"
-    assert b"websocket" not in upstream.received[0]
+    assert b"websocket" not in raw_upstream.received[0]
 
 
 @pytest.mark.parametrize(
@@ -399,17 +397,19 @@ async def test_a_protocol_switch_request_is_answered_plainly_then_closed(
     ids=["gzip-transfer-coding", "http-2.0", "upgrade-with-body"],
 )
 async def test_heads_the_gateway_cannot_forward_faithfully_are_refused(
-    wire: Wire, upstream: RawUpstream, request_bytes: bytes, status: int
+    wire: Wire, raw_upstream: RawUpstream, request_bytes: bytes, status: int
 ) -> None:
     await wire.send(request_bytes)
     assert (await wire.head()).startswith(b"HTTP/1.1 %d " % status)
-    assert upstream.received == []
+    assert raw_upstream.received == []
 
 
 @pytest.fixture
-async def impatient(served_gateway: ServedGateway, upstream: RawUpstream) -> AsyncIterator[Wire]:
+async def impatient(
+    served_gateway: ServedGateway, raw_upstream: RawUpstream
+) -> AsyncIterator[Wire]:
     """A connection to a gateway that waits only 0.3 s on an idle client."""
-    settings = Settings(redmine_url=upstream.url, upstream_timeout_s=2.0)
+    settings = Settings(redmine_url=raw_upstream.url, upstream_timeout_s=2.0)
     gateway = await served_gateway(settings, client_idle_timeout_s=0.3)
     reader, writer = await asyncio.open_connection(gateway.server.host, gateway.server.port)
     yield Wire(reader, writer)
@@ -417,7 +417,7 @@ async def impatient(served_gateway: ServedGateway, upstream: RawUpstream) -> Asy
 
 
 async def test_a_body_that_stops_arriving_gets_408_and_the_connection_closes(
-    impatient: Wire, upstream: RawUpstream
+    impatient: Wire, raw_upstream: RawUpstream
 ) -> None:
     await impatient.send(b"PUT /x HTTP/1.1\r\nHost: gw\r\nContent-Length: 10\r\n\r\nhalf")
     head = await impatient.head()
@@ -426,7 +426,7 @@ async def test_a_body_that_stops_arriving_gets_408_and_the_connection_closes(
 
 
 async def test_an_idle_keep_alive_connection_is_closed(
-    impatient: Wire, upstream: RawUpstream
+    impatient: Wire, raw_upstream: RawUpstream
 ) -> None:
     await impatient.send(b"GET /a HTTP/1.1\r\nHost: gw\r\n\r\n")
     await impatient.head()

@@ -11,16 +11,8 @@ from tests.fakes.raw_upstream import RawUpstream
 
 
 @pytest.fixture
-async def upstream() -> AsyncIterator[RawUpstream]:
-    fake = RawUpstream()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def pool(upstream: RawUpstream) -> AsyncIterator[ConnectionPool]:
-    port = int(upstream.url.rsplit(":", 1)[1].strip("/"))
+async def pool(raw_upstream: RawUpstream) -> AsyncIterator[ConnectionPool]:
+    port = int(raw_upstream.url.rsplit(":", 1)[1].strip("/"))
     pool = ConnectionPool(Origin("127.0.0.1", port, None), limit=1, connect_timeout_s=2.0)
     yield pool
     await pool.close()
