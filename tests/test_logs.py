@@ -9,6 +9,8 @@ import pytest
 
 from gateway.logs import (
     ACCESS_LOGGER,
+    SECRET_NAME_PARTS,
+    SECRET_QUERY_NAMES,
     JsonFormatter,
     logging_config,
     redact_query,
@@ -84,3 +86,15 @@ def test_records_are_written_by_a_thread_of_their_own() -> None:
     [(thread, message)] = written
     assert message == "queued a=1"
     assert thread != threading.current_thread().name
+
+
+def test_every_secret_name_contains_a_part_the_quick_check_looks_for() -> None:
+    for name in SECRET_QUERY_NAMES:
+        assert any(part in name for part in SECRET_NAME_PARTS), name
+
+
+@pytest.mark.parametrize(
+    "target", ["/x?k%65y=SECRET", "/x?API_KEY=SECRET", "/x?a=1&Token=SECRET", "/x?%6Bey=SECRET"]
+)
+def test_spellings_of_secret_names_are_masked(target: str) -> None:
+    assert "SECRET" not in redact_query(target)
