@@ -432,3 +432,15 @@ async def test_an_idle_keep_alive_connection_is_closed(
     await impatient.head()
     assert await impatient.exactly(2) == b"ok"
     assert await impatient.rest() == b"", "closed after 0.3 s without a request"
+
+
+async def test_an_answer_in_a_transfer_coding_other_than_chunked_is_a_502(
+    wire: Wire, raw_upstream: RawUpstream
+) -> None:
+    raw_upstream.answers.append(
+        RawAnswer(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\nxx\r\n0\r\n\r\n"
+        )
+    )
+    await wire.send(b"GET /a HTTP/1.1\r\nHost: gw\r\n\r\n")
+    assert (await wire.head()).startswith(b"HTTP/1.1 502 ")

@@ -129,6 +129,15 @@ class UpstreamConnection(asyncio.Protocol):
         if status < 200:
             self._is_interim = True  # 100 Continue and the like: the real answer follows
             return
+        codings = [
+            coding.strip().lower()
+            for name, value in self._headers
+            if name.lower() == b"transfer-encoding"
+            for coding in value.split(b",")
+        ]
+        if codings and codings != [b"chunked"]:
+            # Other codings would reach the client still applied, under a plain "chunked".
+            raise httptools.HttpParserError(f"unsupported transfer coding {codings!r}")
         self._keep_alive = self._parser.should_keep_alive()
         self._head = ResponseHead(
             status,
