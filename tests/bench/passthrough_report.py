@@ -1,0 +1,56 @@
+"""The pass-through benchmark's report: the table over rounds, the ratios to nginx against
+the targets, and the noise left."""
+
+import statistics
+from collections.abc import Callable, Sequence
+
+from tests.bench.passthrough_wrk import Bench, Series
+
+TARGET_RPS_RATIO = 0.2
+TARGET_ADDED_LATENCY_RATIO = 6.0
+
+
+def spread(values: Sequence[float], fmt: Callable[[float], str]) -> str:
+    return f"{fmt(statistics.median(values))} [{fmt(min(values))}..{fmt(max(values))}]"
+
+
+def report(results: dict[str, Series], bench: Bench) -> None:
+    direct = results["direct"]
+    rounds = range(len(direct.throughput))
+
+    def added(name: str) -> list[float]:
+        return [results[name].latency[r].p50_us - direct.latency[r].p50_us for r in rounds]
+
+    print(
+        f"\n{'':10} {'requests/s, 32 conn':>24} {'p50 µs, 1 conn':>20} "
+        f"{'added µs':>18} {'CPU µs/req':>11}"
+    )
+    print(f"{'':10} {'median [min..max] over rounds':>71}")
+    for name, series in results.items():
+        rps = spread([run.rps for run in series.throughput], lambda v: f"{v:,.0f}")
+        p50 = spread([run.p50_us for run in series.latency], lambda v: f"{v:.0f}")
+        extra = spread(added(name), lambda v: f"{v:.0f}") if name != "direct" else ""
+        cpu = statistics.median(run.cpu_us_per_request for run in series.throughput)
+        print(f"{name:10} {rps:>24} {p50:>20} {extra:>18} {cpu:>11.1f}")
+    nginx_rps = [run.rps for run in results["nginx"].throughput]
+    for name in results:
+        if name in ("direct", "nginx"):
+            continue
+        rps_ratio = [run.rps / nginx_rps[r] for r, run in enumerate(results[name].throughput)]
+        lat_ratio = [g / n for g, n in zip(added(name), added("nginx"), strict=True)]
+        rps_ok = statistics.median(rps_ratio) >= TARGET_RPS_RATIO
+        lat_ok = statistics.median(lat_ratio) <= TARGET_ADDED_LATENCY_RATIO
+        print(f"\n{name} / nginx, per-round ratios, median [min..max]:")
+        print(
+            f"  requests/s     {spread(rps_ratio, lambda v: f'{v:.3f}'):>24}   "
+            f"target ≥ {TARGET_RPS_RATIO}: {'met' if rps_ok else 'not met'}"
+        )
+        print(
+            f"  added latency  {spread(lat_ratio, lambda v: f'{v:.2f}x'):>24}   "
+            f"target ≤ {TARGET_ADDED_LATENCY_RATIO:g}x: {'met' if lat_ok else 'not met'}"
+        )
+    noise = max(run.noise_cpu for s in results.values() for run in s.throughput + s.latency)
+    print(
+        f"\nnoise: {bench.retried} run(s) redone because other processes were busy; "
+        f"highest foreign load in a kept run: {noise:.0%} of a CPU"
+    )
