@@ -1,9 +1,13 @@
-"""The gateway as a real `python -m gateway serve` subprocess on a free loopback port."""
+"""The gateway as a real `python -m gateway serve` subprocess on a free loopback port.
+
+The one place that starts it: the process tests and the end-to-end suite alike.
+"""
 
 import asyncio
 import os
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -14,10 +18,12 @@ import aiohttp
 from tests.ports import free_port
 from tests.procfs import child_pids, is_alive
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 COMMAND = (sys.executable, "-m", "gateway", "serve")
 START_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 15.0
+LOG_WAIT_S = 5.0
 POLL_INTERVAL_S = 0.05
 
 
@@ -44,6 +50,15 @@ class GatewayProcess:
         """Everything the gateway wrote to stdout and stderr so far."""
         return await asyncio.to_thread(self.log_path.read_text, errors="replace")
 
+    async def wait_for_log(self, text: str, timeout_s: float = LOG_WAIT_S) -> str:
+        """The log once it contains `text`: an access line is written after its response."""
+        deadline = time.monotonic() + timeout_s
+        while text not in (log := await self.log_text()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} not logged within {timeout_s} s; log:\n{log}")
+            await asyncio.sleep(POLL_INTERVAL_S)
+        return log
+
     def children(self) -> list[int]:
         """Pids of its worker processes; remembered, so they can be killed if it dies first."""
         pids = child_pids(self.pid)
@@ -62,8 +77,12 @@ class GatewayProcess:
             return await self.process.wait()
 
     async def stop(self, signum: int = signal.SIGTERM, timeout_s: float = STOP_TIMEOUT_S) -> int:
-        """Sends `signum` and returns the exit code once the process has exited."""
-        self.send_signal(signum)
+        """Sends `signum` and returns the exit code once the process has exited.
+
+        A gateway that has exited already (it crashed) just gives its exit code.
+        """
+        if self.is_running:
+            self.send_signal(signum)
         return await self.wait(timeout_s)
 
 
@@ -88,6 +107,7 @@ async def running_gateway(
         process = await asyncio.create_subprocess_exec(
             *COMMAND,
             *args,
+            cwd=REPO_ROOT,
             env=gateway_env(settings, port),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=log_file,

@@ -6,11 +6,14 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import pytest_asyncio
+
+from tests.gateway_process import GatewayProcess
 
 from .cleanup import Cleanup
 from .endpoints import Endpoint, Endpoints
 from .harness import Harness
-from .served_gateway import RunningGateway, serve_gateway
+from .served_gateway import serve_gateway
 
 SHARED_DIR = Path(__file__).resolve().parents[2].parent / "shared"
 REDMINE_UP = SHARED_DIR / "redmine" / "redmine-up.sh"
@@ -41,15 +44,21 @@ def redmine(tmp_path_factory: pytest.TempPathFactory) -> Harness:
     return Harness.load(json_path)
 
 
-@pytest.fixture(scope="session")
-def gateway(redmine: Harness, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def gateway(
+    redmine: Harness, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[GatewayProcess]:
+    """One gateway for the session, started and stopped on the session's event loop.
+
+    Tests run on loops of their own: they read its url and log, and never await its process.
+    """
     log_path = tmp_path_factory.mktemp("gateway") / "gateway.log"
-    with serve_gateway(redmine.base_url, log_path) as running:
+    async with serve_gateway(redmine.base_url, log_path) as running:
         yield running
 
 
 @pytest.fixture(scope="session")
-def gateway_url(gateway: RunningGateway) -> str:
+def gateway_url(gateway: GatewayProcess) -> str:
     return gateway.url
 
 

@@ -1,6 +1,5 @@
 """Redmine's REST API through the gateway answers exactly as Redmine does directly."""
 
-import asyncio
 import base64
 import os
 from collections.abc import Callable
@@ -8,11 +7,12 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.gateway_process import GatewayProcess
+
 from .answers import PER_RECORD_FIELDS, assert_same_answer
 from .cleanup import Cleanup
 from .endpoints import Answer, Call, Endpoint, Endpoints, api_key, json_call, xml_call
 from .harness import Harness
-from .served_gateway import RunningGateway
 
 pytestmark = pytest.mark.e2e
 
@@ -227,7 +227,7 @@ async def test_invalid_time_entry_gets_redmines_422(
 
 
 async def test_key_query_parameter_authenticates_and_stays_out_of_logs(
-    endpoints: Endpoints, redmine: Harness, gateway: RunningGateway
+    endpoints: Endpoints, redmine: Harness, gateway: GatewayProcess
 ) -> None:
     call = Call("GET", f"/users/current.json?key={redmine.alice.api_key}")
 
@@ -236,8 +236,7 @@ async def test_key_query_parameter_authenticates_and_stays_out_of_logs(
     assert via_gateway.status == 200
     assert via_gateway.json()["user"]["login"] == redmine.alice.login
     assert_same_answer(via_gateway, direct)
-    # Polling a file blocks: keep it off the event loop.
-    log = await asyncio.to_thread(gateway.wait_for_log, "/users/current.json?key=[REDACTED]")
+    log = await gateway.wait_for_log("/users/current.json?key=[REDACTED]")
     assert redmine.alice.api_key not in log
 
 

@@ -2,15 +2,18 @@
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import pytest_asyncio
+
+from tests.gateway_process import GatewayProcess
 
 from .cleanup import Cleanup
 from .endpoints import Endpoint, Endpoints
 from .harness import Harness
-from .served_gateway import RunningGateway, serve_gateway
+from .served_gateway import serve_gateway
 from .time_trackings import GONE, RedmineReader, TimeTrackings, bearer, data_of
 
 pytestmark = pytest.mark.e2e
@@ -24,14 +27,14 @@ PRELOGGED_H = 990
 INACTIVE_ACTIVITY = "Activity is not included in the list"
 
 
-@pytest.fixture(scope="module")
-def task_field_gateway(
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def task_field_gateway(
     redmine: Harness, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningGateway]:
+) -> AsyncIterator[GatewayProcess]:
     """A second gateway that resolves task_uuid through the seeded "Task UUID" custom field."""
     field_id = redmine.task_uuid_param.removeprefix("cf_")
     log_path = tmp_path_factory.mktemp("gateway-task-field") / "gateway.log"
-    with serve_gateway(
+    async with serve_gateway(
         redmine.base_url, log_path, extra_env={"GATEWAY_TASK_FIELD_ID": field_id}
     ) as running:
         yield running
@@ -121,7 +124,7 @@ async def test_start_stop_records_one_entry_in_redmine(
 
 
 async def test_task_uuid_resolves_through_the_custom_field(
-    task_field_gateway: RunningGateway,
+    task_field_gateway: GatewayProcess,
     endpoints: Endpoints,
     timers: TimeTrackings,
     direct: RedmineReader,
