@@ -18,7 +18,8 @@ from pydantic.fields import FieldInfo
 from gateway import __version__
 from gateway.app import create_app
 from gateway.front.server import serving
-from gateway.logs import configure_logging, written_off_the_loop
+from gateway.logs import configure_logging
+from gateway.logwriter import written_off_the_loop
 from gateway.settings import ENV_PREFIX, Settings
 
 log = logging.getLogger(__name__)

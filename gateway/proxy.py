@@ -15,7 +15,7 @@ from gateway.errors import (
 )
 from gateway.front.connection import ClientConnection
 from gateway.front.paths import is_own, routed_path
-from gateway.front.request import IncomingRequest
+from gateway.front.request import ClientGone, IncomingRequest
 from gateway.logs import redact_query
 from gateway.relay import headers as wire
 from gateway.relay.connection import ResponseHead, UpstreamClosed, UpstreamConnection
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 # idempotent, and only without a body (a consumed body cannot be sent again).
 RETRYABLE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+# Logged for a request whose client left before its answer was written (as nginx does).
+CLIENT_GONE_STATUS = 499
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ class Proxy:
             # After a CONNECT the client would send tunnel bytes, never another request.
             keeps_alive = may_continue(request, client) and request.method != "CONNECT"
             answer = write_error(client, exc, keeps_alive=keeps_alive)
+        except ClientGone:
+            if self._access_log is not None:
+                self._log_access(request, client, Answer(CLIENT_GONE_STATUS, 0, False))
+            raise
         if self._access_log is not None:
             self._log_access(request, client, answer)
         return answer.keeps_alive
@@ -105,11 +111,10 @@ class Proxy:
         loop = asyncio.get_running_loop()
         head = request_head(request, client.peer, upstream)
         may_retry = request.method in RETRYABLE_METHODS and request.body is None
+        deadline = None if upstream.timeout_s is None else loop.time() + upstream.timeout_s
         while True:
-            budget_s, started = upstream.timeout_s, loop.time()
-            connection, _ = await upstream.pool.acquire(budget_s)
-            if budget_s is not None:
-                budget_s -= loop.time() - started
+            connection, _ = await upstream.pool.acquire(remaining(deadline, loop))
+            budget_s = remaining(deadline, loop)
             try:
                 connection.begin(
                     head,
@@ -125,7 +130,7 @@ class Proxy:
                 return connection, answer, first
             except UpstreamClosed as exc:
                 upstream.pool.release(connection)
-                if exc.answer_started or not may_retry:
+                if exc.answer_started or exc.by_gateway or not may_retry:
                     raise
                 may_retry = False
             except BaseException:
@@ -163,6 +168,8 @@ class Proxy:
                 await client.drain()
             if is_chunked:
                 client.write(b"0\r\n\r\n")
+        except ClientGone:
+            return Answer(head.status, sent, keeps_alive=False)  # logged as what was sent
         except (TimeoutError, UpstreamClosed, OSError) as exc:
             # The head is out: the only honest signal left is a cut connection.
             log.warning("answer cut short error=%s", type(exc).__name__)
@@ -226,6 +233,10 @@ async def send_body(
     connection.request_sent()
 
 
+def remaining(deadline: float | None, loop: asyncio.AbstractEventLoop) -> float | None:
+    return None if deadline is None else max(0.0, deadline - loop.time())
+
+
 def framed(chunk: bytes, is_chunked: bool) -> bytes:
     if not is_chunked or not chunk:
         return chunk
@@ -235,7 +246,7 @@ def framed(chunk: bytes, is_chunked: bool) -> bytes:
 def may_continue(request: IncomingRequest, client: ClientConnection) -> bool:
     """Whether the connection can carry another request after this one's answer."""
     body_done = request.body is None or request.body.is_complete
-    return request.keeps_alive and body_done and not client.is_closing
+    return request.keeps_alive and body_done and not client.is_last_answer
 
 
 def connection_header(request: IncomingRequest, keeps_alive: bool) -> list[tuple[bytes, bytes]]:

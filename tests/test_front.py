@@ -2,11 +2,16 @@
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
 
-from gateway.front.request import RequestBody
+from gateway.errors import GatewayError
+from gateway.front.connection import ClientConnection, OpenConnections
+from gateway.front.request import IncomingRequest, RequestBody
+from gateway.logs import ACCESS_LOGGER
+from gateway.proxy import Proxy
 from gateway.settings import Settings
 from tests.conftest import GatewayClient, ServedGateway
 from tests.fakes.raw_upstream import RawAnswer, RawUpstream
@@ -444,3 +449,126 @@ async def test_an_answer_in_a_transfer_coding_other_than_chunked_is_a_502(
     )
     await wire.send(b"GET /a HTTP/1.1\r\nHost: gw\r\n\r\n")
     assert (await wire.head()).startswith(b"HTTP/1.1 502 ")
+
+
+class FakeTransport(asyncio.Transport):
+    """Enough of a transport to feed a ClientConnection bytes exactly as one read would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = b""
+        self.buffered = 0  # bytes the client has not read yet
+        self.closed = self.aborted = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += bytes(data)
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return ("127.0.0.1", 50000) if name == "peername" else default
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def get_write_buffer_size(self) -> int:
+        return self.buffered
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+async def test_a_client_that_never_reads_is_cut_off_after_the_close() -> None:
+    async def respond(request: IncomingRequest, client: ClientConnection) -> bool:
+        return True
+
+    transport = FakeTransport()
+    connection = ClientConnection(respond, Proxy.refuse, OpenConnections(), idle_timeout_s=0.05)
+    connection.connection_made(transport)
+    transport.buffered = 300_000  # an answer still waiting for the client to read it
+    connection.close_when_idle()
+    assert transport.closed and not transport.aborted, "a close first waits for the buffer"
+    await asyncio.sleep(0.2)
+    assert transport.aborted, "then the connection is cut"
+
+
+async def test_a_large_body_in_one_read_is_not_taken_for_a_large_head() -> None:
+    answered: list[tuple[str, bytes]] = []
+
+    async def respond(request: IncomingRequest, client: ClientConnection) -> bool:
+        body = await request.body.read_all() if request.body else b""
+        answered.append((request.method, body))
+        return True
+
+    def refuse(error: GatewayError, client: ClientConnection) -> None:
+        answered.append(("refused", str(error).encode()))
+
+    connection = ClientConnection(respond, refuse, OpenConnections())
+    connection.connection_made(FakeTransport())
+    body = b"b" * 70_000
+    connection.data_received(  # one read: a whole POST, then a whole GET, over 64 KiB in all
+        b"POST /big HTTP/1.1\r\nHost: gw\r\nContent-Length: %d\r\n\r\n%b" % (len(body), body)
+        + b"GET /next HTTP/1.1\r\nHost: gw\r\n\r\n"
+    )
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+    assert answered == [("POST", body), ("GET", b"")]
+
+
+@pytest.mark.parametrize("ending", [b"", b"GARBAGE\r\n\r\n"], ids=["half-close", "garbage"])
+async def test_requests_queued_before_the_end_of_input_are_all_answered(
+    wire: Wire, raw_upstream: RawUpstream, ending: bytes
+) -> None:
+    raw_upstream.answers.append(
+        RawAnswer(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1", delay_s=0.2)
+    )
+    await wire.send(
+        b"GET /1 HTTP/1.1\r\nHost: gw\r\n\r\nGET /2 HTTP/1.1\r\nHost: gw\r\n\r\n" + ending
+    )
+    if not ending:
+        wire.writer.write_eof()
+    first = await wire.head()
+    assert b"Connection: close" not in first
+    assert await wire.exactly(1) == b"1"
+    second = await wire.head()
+    assert await wire.exactly(2) == b"ok"
+    if ending:
+        assert b"Connection: close" not in second
+        assert (await wire.head()).startswith(b"HTTP/1.1 400 ")
+    else:
+        assert b"Connection: close" in second, "the last answer says the connection ends"
+    await wire.rest()
+    assert len(raw_upstream.received) == 2
+
+
+async def test_a_status_line_without_a_reason_keeps_no_stale_one(
+    wire: Wire, raw_upstream: RawUpstream
+) -> None:
+    raw_upstream.answers.append(
+        RawAnswer(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201\r\nContent-Length: 0\r\n\r\n")
+    )
+    await wire.send(b"POST /x HTTP/1.1\r\nHost: gw\r\nContent-Length: 1\r\n\r\nz")
+    assert await wire.head() == b"HTTP/1.1 201 \r\nContent-Length: 0\r\n\r\n"
+
+
+async def test_a_client_gone_before_its_answer_is_logged_as_499(
+    gateway: GatewayClient, raw_upstream: RawUpstream, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, writer = await asyncio.open_connection(gateway.server.host, gateway.server.port)
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
+        writer.write(b"PUT /leaving HTTP/1.1\r\nHost: gw\r\nContent-Length: 10\r\n\r\nhalf")
+        await writer.drain()
+        await asyncio.sleep(0.1)
+        writer.transport.abort()
+        lines: list[str] = []
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            lines = [r.getMessage() for r in caplog.records if r.name == ACCESS_LOGGER]
+            if lines:
+                break
+    assert len(lines) == 1
+    assert "method=PUT target=/leaving status=499 bytes=0 " in lines[0]

@@ -3,7 +3,6 @@
 import json
 import logging
 import re
-import threading
 
 import pytest
 
@@ -14,7 +13,6 @@ from gateway.logs import (
     JsonFormatter,
     logging_config,
     redact_query,
-    written_off_the_loop,
 )
 from tests.conftest import GatewayClient
 
@@ -63,29 +61,6 @@ async def test_access_log_line_never_contains_credentials(
     assert re.search(r" ms=\d+\.\d remote=127\.0\.0\.1$", line), line
     for secret in ("SECRET1", "SECRET2", "U0VDUkVUMw", "SECRET4"):
         assert secret not in line
-
-
-def test_records_are_written_by_a_thread_of_their_own() -> None:
-    written: list[tuple[str, str]] = []
-
-    class Recorder(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            written.append((threading.current_thread().name, record.getMessage()))
-
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    recorder = Recorder()
-    root.handlers, root.level = [recorder], logging.INFO
-    try:
-        with written_off_the_loop():
-            assert root.handlers != [recorder], "records go through a queue meanwhile"
-            logging.getLogger("gateway.test").info("queued a=%s", 1)
-        assert root.handlers == [recorder], "the direct handlers are back"
-    finally:
-        root.handlers, root.level = saved
-    [(thread, message)] = written
-    assert message == "queued a=1"
-    assert thread != threading.current_thread().name
 
 
 def test_every_secret_name_contains_a_part_the_quick_check_looks_for() -> None:

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from gateway.relay.connection import UpstreamConnection
+from gateway.relay.connection import UpstreamClosed, UpstreamConnection
 from gateway.relay.pool import ConnectionPool, Origin
 from tests.fakes.raw_upstream import RawUpstream
 
@@ -50,3 +50,25 @@ async def test_no_more_connections_than_the_limit(pool: ConnectionPool) -> None:
     pool.release(held)
     connection, _ = await asyncio.wait_for(waiting, 2.0)
     pool.release(connection)
+
+
+async def test_a_connection_idle_too_long_is_not_reused(raw_upstream: RawUpstream) -> None:
+    port = int(raw_upstream.url.rsplit(":", 1)[1].strip("/"))
+    pool = ConnectionPool(Origin("127.0.0.1", port, None), 1, 2.0, idle_expiry_s=0.05)
+    try:
+        connection, _ = await pool.acquire()
+        await exchange(connection)
+        pool.release(connection)
+        await asyncio.sleep(0.1)  # Redmine may be closing it by now
+        fresh, was_used = await pool.acquire()
+        assert fresh is not connection and not was_used
+        pool.release(fresh)
+    finally:
+        await pool.close()
+
+
+async def test_a_closed_pool_hands_out_nothing(pool: ConnectionPool) -> None:
+    await pool.close()
+    with pytest.raises(UpstreamClosed) as raised:
+        await pool.acquire()
+    assert raised.value.by_gateway, "a request refused at shutdown is never resent"

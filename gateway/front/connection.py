@@ -98,7 +98,9 @@ class ClientConnection(asyncio.Protocol):
         self._is_busy = False
         self._is_paused_writing = False
         self.is_closed = False
-        self.is_closing = False  # answer what is in hand, then close
+        self.is_closing = False  # shutdown: finish the answer in hand, then close
+        self._is_done_reading = False  # end of input or unreadable bytes: answer the queue, close
+        self._messages_begun = 0
         self.peer = ""
 
     # ------------------------------------------------------------ asyncio.Protocol
@@ -112,7 +114,7 @@ class ClientConnection(asyncio.Protocol):
         self._loop.create_task(self._serve())
 
     def data_received(self, data: bytes) -> None:
-        was_in_head = self._is_in_head
+        was_in_head, begun = self._is_in_head, self._messages_begun
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -129,7 +131,8 @@ class ClientConnection(asyncio.Protocol):
             else:
                 self._stop_parsing(BadRequest(f"The request could not be parsed ({exc})."))
             return
-        if was_in_head and self._is_in_head:  # still no end of this head in sight
+        if was_in_head and self._is_in_head and begun == self._messages_begun:
+            # Still the same head, and no end of it in sight.
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEAD_BYTES:
                 self._stop_parsing(HeaderTooLarge("The request head is too large."))
@@ -139,7 +142,7 @@ class ClientConnection(asyncio.Protocol):
         if self._current is not None and self._current.body is not None:
             self._current.body.fail(ClientGone())
         self._pause_reading("stopped")
-        self.is_closing = True
+        self._is_done_reading = True
         self._wake(self._queue_waiter)
         return True
 
@@ -162,6 +165,7 @@ class ClientConnection(asyncio.Protocol):
     # ------------------------------------------------------------ httptools callbacks
 
     def on_message_begin(self) -> None:
+        self._messages_begun += 1
         self._target = []
         self._headers = []
 
@@ -265,7 +269,7 @@ class ClientConnection(asyncio.Protocol):
     async def _next(self) -> IncomingRequest | GatewayError | None:
         idle_timer = None
         while not self._queue:
-            if self.is_closed or self.is_closing:
+            if self.is_closed or self.is_closing or self._is_done_reading:
                 return None
             if idle_timer is None:
                 idle_timer = self._loop.call_later(self._idle_timeout_s, self._close)
@@ -304,7 +308,7 @@ class ClientConnection(asyncio.Protocol):
             self._current.body.fail(error)  # a body cut short by garbage
         elif error is not None:
             self._enqueue(error)
-        self.is_closing = True
+        self._is_done_reading = True
         self._wake(self._queue_waiter)
 
     def _on_body_backlog(self, is_backlogged: bool) -> None:
@@ -326,8 +330,19 @@ class ClientConnection(asyncio.Protocol):
             self._transport.resume_reading()
 
     def _close(self) -> None:
-        if self._transport is not None and not self.is_closed:
-            self._transport.close()
+        transport = self._transport
+        if transport is None or self.is_closed:
+            return
+        transport.close()
+        if transport.get_write_buffer_size():
+            # A close waits for the buffer to drain: a client that never reads would keep the
+            # connection forever.
+            self._loop.call_later(self._idle_timeout_s, self.abort)
+
+    @property
+    def is_last_answer(self) -> bool:
+        """Whether the connection closes after the answer being written."""
+        return self.is_closing or (self._is_done_reading and not self._queue)
 
     @staticmethod
     def _wake(waiter: asyncio.Future[None] | None) -> None:

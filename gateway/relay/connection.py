@@ -17,9 +17,10 @@ READ_LOW_WATER_BYTES = 64 * 1024
 class UpstreamClosed(Exception):
     """The connection ended (or turned out unusable) before the answer did."""
 
-    def __init__(self, message: str, *, answer_started: bool) -> None:
+    def __init__(self, message: str, *, answer_started: bool, by_gateway: bool = False) -> None:
         super().__init__(message)
         self.answer_started = answer_started
+        self.by_gateway = by_gateway  # closed by the gateway itself (shutdown): never resend
 
 
 @dataclass(slots=True)
@@ -61,6 +62,7 @@ class UpstreamConnection(asyncio.Protocol):
         self._has_received = False
         self._is_request_sent = True
         self.is_closed = False
+        self.idle_since = 0.0  # the loop's clock when it last went back to the pool
 
     # ------------------------------------------------------------ asyncio.Protocol
 
@@ -97,7 +99,11 @@ class UpstreamConnection(asyncio.Protocol):
             self._finish_message()  # a body delimited by the end of the connection
         elif not self._is_complete:
             self._fail(
-                UpstreamClosed("Redmine closed the connection", answer_started=self._has_received)
+                UpstreamClosed(
+                    "the connection to Redmine closed",
+                    answer_started=self._has_received,
+                    by_gateway=closed_by_us,
+                )
             )
         self._wake()
         self._on_lost(self)
@@ -116,6 +122,7 @@ class UpstreamConnection(asyncio.Protocol):
             # A second answer to one request (or bytes after the end of the first).
             raise httptools.HttpParserError("unexpected second response")
         self._headers = []
+        self._reason = b""  # llhttp reports no reason at all for a status line without one
 
     def on_status(self, reason: bytes) -> None:
         self._reason = reason

@@ -6,9 +6,13 @@ import ssl
 from collections import deque
 from dataclasses import dataclass
 
-from gateway.relay.connection import UpstreamConnection
+from gateway.relay.connection import UpstreamClosed, UpstreamConnection
 
 log = logging.getLogger(__name__)
+
+# Redmine's server ends idle keep-alive connections on its own (Puma after 20 s); a request sent
+# just as it does would fail, and a POST cannot be resent. Idle longer than this: a fresh one.
+IDLE_EXPIRY_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -26,8 +30,15 @@ class ConnectionPool:
     exchange in an unknown state is closed instead of returned.
     """
 
-    def __init__(self, origin: Origin, limit: int, connect_timeout_s: float) -> None:
+    def __init__(
+        self,
+        origin: Origin,
+        limit: int,
+        connect_timeout_s: float,
+        idle_expiry_s: float = IDLE_EXPIRY_S,
+    ) -> None:
         self._origin = origin
+        self._idle_expiry_s = idle_expiry_s
         self._limit = limit
         self._connect_timeout_s = connect_timeout_s
         self._idle: deque[UpstreamConnection] = deque()
@@ -39,6 +50,10 @@ class ConnectionPool:
     async def acquire(self, timeout_s: float | None = None) -> tuple[UpstreamConnection, bool]:
         """A connection ready for one exchange, and whether it carried one before; waiting for
         one (or for it to connect) takes at most `timeout_s`."""
+        if self._is_closed:
+            raise UpstreamClosed(
+                "the gateway is shutting down", answer_started=False, by_gateway=True
+            )
         idle = self._take_idle()
         if idle is not None:
             return idle, True
@@ -47,9 +62,10 @@ class ConnectionPool:
 
     def _take_idle(self) -> UpstreamConnection | None:
         """The warmest idle connection that is still open (Redmine may end idle ones)."""
+        now = asyncio.get_running_loop().time()
         while self._idle:
             connection = self._idle.pop()
-            if connection.is_usable:
+            if connection.is_usable and now - connection.idle_since < self._idle_expiry_s:
                 return connection
             self._open.discard(connection)
             connection.close()
@@ -75,6 +91,7 @@ class ConnectionPool:
 
     def release(self, connection: UpstreamConnection) -> None:
         if connection.is_reusable and not self._is_closed:
+            connection.idle_since = asyncio.get_running_loop().time()
             self._idle.append(connection)
         else:
             connection.close()

@@ -1,0 +1,118 @@
+"""Log records written by a thread of their own, in batches, never on the event loop."""
+
+import contextlib
+import logging
+import logging.handlers
+import queue
+import threading
+from collections.abc import Iterator
+
+# Log lines reach stderr at most this late; one write pass per interval instead of per line.
+WRITE_INTERVAL_S = 0.05
+# Records waiting for the writer at most; beyond, new ones are counted and dropped rather than
+# let a stalled stderr reader grow the process without bound.
+MAX_QUEUED_RECORDS = 10_000
+
+
+@contextlib.contextmanager
+def written_off_the_loop(
+    interval_s: float = WRITE_INTERVAL_S, max_queued: int = MAX_QUEUED_RECORDS
+) -> Iterator[None]:
+    """Records are made (their message merged) where they are logged and written by a thread of
+    their own every `interval_s`, so a slow reader of stderr (a pipe to journald or docker) never
+    stalls the event loop, and the loop is not interrupted by a write for every request.
+
+    Entered in each serving process (threads do not survive the pre-fork); on exit, the direct
+    handlers come back first, then everything still queued is written.
+    """
+    root = logging.getLogger()
+    direct = root.handlers[:]
+    records: queue.Queue[logging.LogRecord] = queue.Queue(max_queued)
+    enqueuer = Enqueuer(records)
+    writer = BatchWriter(records, direct, enqueuer, interval_s)
+    root.handlers = [enqueuer]
+    writer.start()
+    try:
+        yield
+    finally:
+        root.handlers = direct
+        writer.stop()
+
+
+class Enqueuer(logging.handlers.QueueHandler):
+    """Queues records whole: the writer's own formatter (text or JSON) formats them later, with
+    their exception and stack where they belong; only the message's arguments are merged now, so
+    nothing they refer to can change before it is written."""
+
+    def __init__(self, records: queue.Queue[logging.LogRecord]) -> None:
+        super().__init__(records)
+        self.dropped = 0
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        record.msg = record.getMessage()
+        record.args = None
+        return record
+
+    def enqueue(self, record: logging.LogRecord) -> None:
+        try:
+            self.queue.put_nowait(record)
+        except queue.Full:
+            self.dropped += 1
+
+
+class BatchWriter:
+    """Hands what has queued up to the real handlers every `interval_s`, from its own thread."""
+
+    def __init__(
+        self,
+        records: queue.Queue[logging.LogRecord],
+        handlers: list[logging.Handler],
+        enqueuer: Enqueuer,
+        interval_s: float,
+    ) -> None:
+        self._records = records
+        self._handlers = handlers
+        self._enqueuer = enqueuer
+        self._interval_s = interval_s
+        self._reported_drops = 0
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="log-writer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self._interval_s):
+            self._write_queued()
+        self._write_queued()
+
+    def _write_queued(self) -> None:
+        while True:
+            try:
+                record = self._records.get_nowait()
+            except queue.Empty:
+                break
+            self._write(record)
+        dropped = self._enqueuer.dropped - self._reported_drops
+        if dropped:
+            self._reported_drops += dropped
+            self._write(
+                logging.LogRecord(
+                    __name__,
+                    logging.WARNING,
+                    __file__,
+                    0,
+                    "log records dropped count=%s: stderr is read too slowly",
+                    (dropped,),
+                    None,
+                )
+            )
+
+    def _write(self, record: logging.LogRecord) -> None:
+        for handler in self._handlers:
+            if record.levelno >= handler.level:
+                handler.handle(record)
