@@ -18,7 +18,8 @@ from gateway.front.paths import is_own, routed_path
 from gateway.front.request import ClientGone, IncomingRequest
 from gateway.logs import redact_query
 from gateway.relay import headers as wire
-from gateway.relay.connection import ResponseHead, UpstreamClosed, UpstreamConnection
+from gateway.relay.answer import ResponseHead, UpstreamClosed
+from gateway.relay.connection import UpstreamConnection
 from gateway.relay.pool import ConnectionPool
 
 log = logging.getLogger(__name__)

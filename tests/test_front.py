@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from gateway.errors import GatewayError
-from gateway.front.connection import ClientConnection, OpenConnections
+from gateway.front.connection import ClientConnection
+from gateway.front.open_connections import OpenConnections
 from gateway.front.request import IncomingRequest, RequestBody
 from gateway.logs import ACCESS_LOGGER
 from gateway.proxy import Proxy

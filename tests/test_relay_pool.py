@@ -5,7 +5,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from gateway.relay.connection import UpstreamClosed, UpstreamConnection
+from gateway.relay.answer import UpstreamClosed
+from gateway.relay.connection import UpstreamConnection
 from gateway.relay.pool import ConnectionPool, Origin
 from tests.fakes.raw_upstream import RawUpstream
 

@@ -3,12 +3,14 @@
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import cast
 
 import httptools
 
-from gateway.errors import BadRequest, GatewayError, HeaderTooLarge, VersionNotSupported
+from gateway.errors import BadRequest, GatewayError, HeaderTooLarge
+from gateway.front.heads import MAX_HEAD_BYTES, HeadTooLarge, RefusedHead, head_refusal
+from gateway.front.open_connections import OpenConnections
 from gateway.front.request import CLIENT_IDLE_TIMEOUT_S, ClientGone, IncomingRequest, RequestBody
 from gateway.relay.headers import content_length, values_of
 
@@ -17,52 +19,10 @@ log = logging.getLogger(__name__)
 # Beyond these, the socket is not read until the backlog clears: a client that pipelines
 # requests or uploads faster than Redmine takes them never fills the gateway's memory.
 MAX_QUEUED_REQUESTS = 8
-MAX_HEAD_BYTES = 64 * 1024
-
-
-class HeadTooLarge(Exception):
-    """Raised inside the parser to stop it at a head over MAX_HEAD_BYTES."""
-
-
-class RefusedHead(Exception):
-    """Raised inside the parser to stop it at a head the gateway will not forward."""
-
-    def __init__(self, error: GatewayError) -> None:
-        super().__init__(str(error))
-        self.error = error
 
 
 Responder = Callable[[IncomingRequest, "ClientConnection"], Awaitable[bool]]
 Refuser = Callable[[GatewayError, "ClientConnection"], None]
-
-
-class OpenConnections:
-    """The connections a server has open, so that a shutdown can wait until the last one ends."""
-
-    def __init__(self) -> None:
-        self._open: set[ClientConnection] = set()
-        self._none_open = asyncio.Event()
-        self._none_open.set()
-
-    def add(self, connection: "ClientConnection") -> None:
-        self._open.add(connection)
-        self._none_open.clear()
-
-    def discard(self, connection: "ClientConnection") -> None:
-        self._open.discard(connection)
-        if not self._open:
-            self._none_open.set()
-
-    def __iter__(self) -> Iterator["ClientConnection"]:
-        return iter(list(self._open))
-
-    async def wait_all_closed(self, timeout_s: float) -> bool:
-        try:
-            async with asyncio.timeout(timeout_s):
-                await self._none_open.wait()
-        except TimeoutError:
-            return False
-        return True
 
 
 class ClientConnection(asyncio.Protocol):
@@ -185,7 +145,9 @@ class ClientConnection(asyncio.Protocol):
         codings = values_of(headers, b"transfer-encoding")
         is_chunked = bool(codings)
         has_body = is_chunked or bool(content_length(headers))
-        refusal = self._refusal(codings, has_body)
+        refusal = head_refusal(
+            self._parser.get_http_version(), codings, self._parser.should_upgrade(), has_body
+        )
         if refusal is not None:
             raise RefusedHead(refusal)
         expectation = values_of(headers, b"expect")
@@ -287,19 +249,6 @@ class ClientConnection(asyncio.Protocol):
         if len(self._queue) >= MAX_QUEUED_REQUESTS:
             self._pause_reading("queue")
         self._wake(self._queue_waiter)
-
-    def _refusal(self, codings: list[bytes], has_body: bool) -> GatewayError | None:
-        """Heads the gateway will not forward, though llhttp parses them."""
-        if self._parser.get_http_version() not in ("1.0", "1.1"):
-            return VersionNotSupported("Only HTTP/1.0 and HTTP/1.1 are spoken here.")
-        # Other transfer codings would reach Redmine still encoded under a plain "chunked".
-        if codings and [coding.strip().lower() for coding in codings] != [b"chunked"]:
-            return BadRequest("Only the chunked transfer coding is supported.")
-        # llhttp skips the body of a protocol-switch request; forwarding its length would
-        # leave Redmine waiting for bytes that never come.
-        if self._parser.should_upgrade() and has_body:
-            return BadRequest("A protocol switch request cannot carry a body here.")
-        return None
 
     def _stop_parsing(self, error: GatewayError | None) -> None:
         """Reads nothing more; answers `error` after the requests already queued."""

@@ -3,32 +3,16 @@
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import cast
 
 import httptools
+
+from gateway.relay.answer import ResponseHead, UpstreamClosed
 
 # Above this many unread response bytes the socket stops being read, so a slow client never
 # makes the gateway hold a whole download in memory.
 READ_HIGH_WATER_BYTES = 256 * 1024
 READ_LOW_WATER_BYTES = 64 * 1024
-
-
-class UpstreamClosed(Exception):
-    """The connection ended (or turned out unusable) before the answer did."""
-
-    def __init__(self, message: str, *, answer_started: bool, by_gateway: bool = False) -> None:
-        super().__init__(message)
-        self.answer_started = answer_started
-        self.by_gateway = by_gateway  # closed by the gateway itself (shutdown): never resend
-
-
-@dataclass(slots=True)
-class ResponseHead:
-    status: int
-    reason: bytes
-    raw_headers: list[tuple[bytes, bytes]]
-    is_framed: bool  # has Content-Length or chunked framing; otherwise the body ends at EOF
 
 
 class UpstreamConnection(asyncio.Protocol):

@@ -6,7 +6,8 @@ import ssl
 from collections import deque
 from dataclasses import dataclass
 
-from gateway.relay.connection import UpstreamClosed, UpstreamConnection
+from gateway.relay.answer import UpstreamClosed
+from gateway.relay.connection import UpstreamConnection
 
 log = logging.getLogger(__name__)
 
