@@ -1,5 +1,6 @@
 """Shared fixtures: fakeredis, the fake Redmine, and a gateway wired to both."""
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import cast
@@ -18,6 +19,7 @@ from tests.fakes.raw_upstream import RawUpstream
 from tests.fakes.redmine import FakeRedmine
 from tests.fakes.redmine_api import FakeRedmineApi
 from tests.front_server import GatewayTestServer
+from tests.front_wire import Wire
 
 GatewayClient = TestClient[web.Request, web.Application]
 
@@ -120,3 +122,31 @@ async def client(
     served_gateway: ServedGateway, settings: Settings, redis: FakeAsyncRedis
 ) -> GatewayClient:
     return await served_gateway(settings, redis)
+
+
+# The front's tests (tests/test_front_*.py): a served gateway in front of the raw upstream,
+# and raw client connections to it.
+
+
+@pytest.fixture
+async def gateway(served_gateway: ServedGateway, raw_upstream: RawUpstream) -> GatewayClient:
+    return await served_gateway(Settings(redmine_url=raw_upstream.url, upstream_timeout_s=2.0))
+
+
+@pytest.fixture
+async def wire(gateway: GatewayClient) -> AsyncIterator[Wire]:
+    reader, writer = await asyncio.open_connection(gateway.server.host, gateway.server.port)
+    yield Wire(reader, writer)
+    writer.close()
+
+
+@pytest.fixture
+async def impatient(
+    served_gateway: ServedGateway, raw_upstream: RawUpstream
+) -> AsyncIterator[Wire]:
+    """A connection to a gateway that waits only 0.3 s on an idle client."""
+    settings = Settings(redmine_url=raw_upstream.url, upstream_timeout_s=2.0)
+    gateway = await served_gateway(settings, client_idle_timeout_s=0.3)
+    reader, writer = await asyncio.open_connection(gateway.server.host, gateway.server.port)
+    yield Wire(reader, writer)
+    writer.close()
