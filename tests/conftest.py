@@ -129,13 +129,17 @@ async def client(
 
 
 @pytest.fixture
-async def gateway(served_gateway: ServedGateway, raw_upstream: RawUpstream) -> GatewayClient:
+async def scripted_gateway(
+    served_gateway: ServedGateway, raw_upstream: RawUpstream
+) -> GatewayClient:
+    """A served gateway whose Redmine is the scripted raw upstream."""
     return await served_gateway(Settings(redmine_url=raw_upstream.url, upstream_timeout_s=2.0))
 
 
 @pytest.fixture
-async def wire(gateway: GatewayClient) -> AsyncIterator[Wire]:
-    reader, writer = await asyncio.open_connection(gateway.server.host, gateway.server.port)
+async def wire(scripted_gateway: GatewayClient) -> AsyncIterator[Wire]:
+    server = scripted_gateway.server
+    reader, writer = await asyncio.open_connection(server.host, server.port)
     yield Wire(reader, writer)
     writer.close()
 

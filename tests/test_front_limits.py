@@ -182,9 +182,11 @@ async def test_a_large_body_in_one_read_is_not_taken_for_a_large_head() -> None:
 
 
 async def test_a_client_gone_before_its_answer_is_logged_as_499(
-    gateway: GatewayClient, raw_upstream: RawUpstream, caplog: pytest.LogCaptureFixture
+    scripted_gateway: GatewayClient, raw_upstream: RawUpstream, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _, writer = await asyncio.open_connection(gateway.server.host, gateway.server.port)
+    _, writer = await asyncio.open_connection(
+        scripted_gateway.server.host, scripted_gateway.server.port
+    )
     with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
         writer.write(b"PUT /leaving HTTP/1.1\r\nHost: gw\r\nContent-Length: 10\r\n\r\nhalf")
         await writer.drain()
@@ -201,16 +203,17 @@ async def test_a_client_gone_before_its_answer_is_logged_as_499(
 
 
 async def test_a_client_that_leaves_mid_download_frees_its_upstream_connection(
-    gateway: GatewayClient, raw_upstream: RawUpstream
+    scripted_gateway: GatewayClient, raw_upstream: RawUpstream
 ) -> None:
     raw_upstream.answers.append(
         RawAnswer(b"HTTP/1.1 200 OK\r\nContent-Length: 9000000\r\n\r\n" + b"x" * 9_000_000)
     )
-    reader, writer = await asyncio.open_connection(gateway.server.host, gateway.server.port)
+    server = scripted_gateway.server
+    reader, writer = await asyncio.open_connection(server.host, server.port)
     writer.write(b"GET /big HTTP/1.1\r\nHost: gw\r\n\r\n")
     await reader.readuntil(b"\r\n\r\n")
     writer.transport.abort()
     for _ in range(3):  # the pool has a healthy connection to give each of these
-        response = await gateway.get("/after")
+        response = await scripted_gateway.get("/after")
         assert await response.read() == b"ok"
     assert raw_upstream.connections == 2, "the cut exchange's connection was closed, not reused"

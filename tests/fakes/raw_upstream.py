@@ -6,6 +6,8 @@ import struct
 from collections import deque
 from dataclasses import dataclass
 
+CLOSE_TIMEOUT_S = 5.0
+
 
 @dataclass(frozen=True)
 class RawAnswer:
@@ -40,8 +42,10 @@ class RawUpstream:
         if self._server is not None:
             self._server.close()
             for writer in list(self._writers):
-                writer.close()
-            await self._server.wait_closed()
+                # Abort, not close: a close waits for a peer that may never read again.
+                writer.transport.abort()
+            async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
