@@ -95,7 +95,7 @@ class Proxy:
                     "upstream unavailable method=%s error=%s", request.method, type(exc).__name__
                 )
                 raise UpstreamUnavailable("Redmine could not be reached.") from exc
-            return await self._stream_answer(request, client, connection, head, first, upstream)
+            return await self._stream_answer(request, client, connection, head, first)
         finally:
             if connection is not None:
                 upstream.pool.release(connection)
@@ -114,7 +114,7 @@ class Proxy:
         may_retry = request.method in RETRYABLE_METHODS and request.body is None
         deadline = None if upstream.timeout_s is None else loop.time() + upstream.timeout_s
         while True:
-            connection, _ = await upstream.pool.acquire(remaining(deadline, loop))
+            connection = await upstream.pool.acquire(remaining(deadline, loop))
             budget_s = remaining(deadline, loop)
             try:
                 connection.begin(
@@ -126,8 +126,7 @@ class Proxy:
                 if request.body is not None:
                     await send_body(request, client, connection)
                 answer = await connection.head()
-                has_body = request.method != "HEAD" and answer.status not in (204, 304)
-                first = await connection.read() if has_body else b""
+                first = await connection.read() if answer_has_body(request, answer) else b""
                 return connection, answer, first
             except UpstreamClosed as exc:
                 upstream.pool.release(connection)
@@ -145,13 +144,11 @@ class Proxy:
         connection: UpstreamConnection,
         head: ResponseHead,
         first: bytes,
-        upstream: Upstream,
     ) -> Answer:
         raw = wire.end_to_end(head.raw_headers)
         keeps_alive = may_continue(request, client)
-        has_body = request.method != "HEAD" and head.status not in (204, 304)
         is_chunked = False
-        if has_body and wire.content_length(raw) is None:
+        if answer_has_body(request, head) and wire.content_length(raw) is None:
             # Redmine's own framing (chunks, or the end of its connection) is hop-by-hop.
             if request.http_version == "1.1":
                 is_chunked = True
@@ -236,6 +233,10 @@ async def send_body(
 
 def remaining(deadline: float | None, loop: asyncio.AbstractEventLoop) -> float | None:
     return None if deadline is None else max(0.0, deadline - loop.time())
+
+
+def answer_has_body(request: IncomingRequest, head: ResponseHead) -> bool:
+    return request.method != "HEAD" and head.status not in (204, 304)
 
 
 def framed(chunk: bytes, is_chunked: bool) -> bytes:

@@ -48,16 +48,16 @@ class ConnectionPool:
         self._connecting = 0
         self._is_closed = False
 
-    async def acquire(self, timeout_s: float | None = None) -> tuple[UpstreamConnection, bool]:
-        """A connection ready for one exchange, and whether it carried one before; waiting for
-        one (or for it to connect) takes at most `timeout_s`."""
+    async def acquire(self, timeout_s: float | None = None) -> UpstreamConnection:
+        """A connection ready for one exchange; waiting for one (or for it to connect) takes at
+        most `timeout_s`."""
         if self._is_closed:
             raise UpstreamClosed(
                 "the gateway is shutting down", answer_started=False, by_gateway=True
             )
         idle = self._take_idle()
         if idle is not None:
-            return idle, True
+            return idle
         async with asyncio.timeout(timeout_s):
             return await self._acquire_slowly()
 
@@ -72,13 +72,13 @@ class ConnectionPool:
             connection.close()
         return None
 
-    async def _acquire_slowly(self) -> tuple[UpstreamConnection, bool]:
+    async def _acquire_slowly(self) -> UpstreamConnection:
         while True:
             idle = self._take_idle()
             if idle is not None:
-                return idle, True
+                return idle
             if len(self._open) + self._connecting < self._limit:
-                return await self._connect(), False
+                return await self._connect()
             waiter = asyncio.get_running_loop().create_future()
             self._waiters.append(waiter)
             try:
@@ -105,10 +105,6 @@ class ConnectionPool:
             connection.close()
         self._idle.clear()
         self._open.clear()
-
-    @property
-    def idle_count(self) -> int:
-        return len(self._idle)
 
     async def _connect(self) -> UpstreamConnection:
         origin = self._origin
