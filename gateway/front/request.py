@@ -81,12 +81,6 @@ class RequestBody:
             self._on_backlog(False)
         return chunk
 
-    async def read_all(self) -> bytes:
-        chunks = []
-        while chunk := await self.read():
-            chunks.append(chunk)
-        return b"".join(chunks)
-
     def discard(self) -> None:
         """Drops what nobody will read (the answer went out without it), so reading resumes."""
         self._chunks.clear()

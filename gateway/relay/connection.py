@@ -226,12 +226,6 @@ class UpstreamConnection(asyncio.Protocol):
             self._transport.resume_reading()
         return chunk
 
-    async def read_all(self) -> bytes:
-        chunks = []
-        while chunk := await self.read():
-            chunks.append(chunk)
-        return b"".join(chunks)
-
     @property
     def is_reusable(self) -> bool:
         """Whether the last exchange ended cleanly and the connection may carry another."""
