@@ -91,16 +91,16 @@ class BatchWriter:
         self._write_queued()
 
     def _write_queued(self) -> None:
+        batch: list[logging.LogRecord] = []
         while True:
             try:
-                record = self._records.get_nowait()
+                batch.append(self._records.get_nowait())
             except queue.Empty:
                 break
-            self._write(record)
         dropped = self._enqueuer.dropped - self._reported_drops
         if dropped:
             self._reported_drops += dropped
-            self._write(
+            batch.append(
                 logging.LogRecord(
                     __name__,
                     logging.WARNING,
@@ -111,8 +111,26 @@ class BatchWriter:
                     None,
                 )
             )
-
-    def _write(self, record: logging.LogRecord) -> None:
         for handler in self._handlers:
-            if record.levelno >= handler.level:
-                handler.handle(record)
+            kept = [r for r in batch if r.levelno >= handler.level and handler.filter(r)]
+            if kept:
+                write_batch(handler, kept)
+
+
+def write_batch(handler: logging.Handler, records: list[logging.LogRecord]) -> None:
+    """A stream handler (stderr) gets the whole batch in one write: a write per line would hand
+    the GIL back and forth with the event loop's thread at every line."""
+    if type(handler) is not logging.StreamHandler:
+        for record in records:
+            handler.handle(record)
+        return
+    try:
+        text = "".join(handler.format(record) + handler.terminator for record in records)
+        handler.acquire()
+        try:
+            handler.stream.write(text)
+            handler.flush()
+        finally:
+            handler.release()
+    except Exception:
+        handler.handleError(records[0])

@@ -1,5 +1,6 @@
 """Log records written by a thread of their own: whole, in order, bounded."""
 
+import io
 import json
 import logging
 import threading
@@ -62,3 +63,25 @@ def test_records_beyond_the_bound_are_dropped_and_counted(recorder: Recorder) ->
     lines = [line for _, line in recorder.written]
     assert lines[:3] == ["n=0", "n=1", "n=2"]
     assert lines[3:] == ["log records dropped count=2: stderr is read too slowly"]
+
+
+def test_a_stream_gets_each_batch_in_one_write() -> None:
+    class CountingStream(io.StringIO):
+        writes = 0
+
+        def write(self, text: str) -> int:
+            self.writes += 1
+            return super().write(text)
+
+    stream = CountingStream()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    root.handlers, root.level = [logging.StreamHandler(stream)], logging.INFO
+    try:
+        with written_off_the_loop(interval_s=60.0):  # one batch, written on the way out
+            for n in range(5):
+                logging.getLogger("gateway.test").info("line n=%s", n)
+    finally:
+        root.handlers, root.level = saved
+    assert stream.getvalue() == "".join(f"line n={n}\n" for n in range(5))
+    assert stream.writes == 1
