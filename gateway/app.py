@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -37,6 +36,7 @@ from gateway.store.keys import Keys
 from gateway.store.redis import RedisStore
 from gateway.timers.listing import TimeTrackingLister
 from gateway.timers.outbox import OutboxWorker
+from gateway.timers.outbox_policy import OutboxPolicy
 from gateway.timers.recorder import Recorder
 from gateway.timers.rules import EntryPlan
 from gateway.timers.service import TimerService
@@ -123,9 +123,7 @@ async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     vault = KeyVault(secret)
     tasks = TaskResolver(redmine, store, settings.task_field_id, settings.default_activity_id)
-    # The lease outlives any one post, so a slow answer is never taken for an abandoned one.
-    lease = dt.timedelta(seconds=settings.upstream_timeout_s * 2 + 10)
-    recorder = Recorder(store, redmine, vault, clock, lease)
+    recorder = Recorder(store, redmine, vault, clock, OutboxPolicy.from_settings(settings))
     plan = EntryPlan(
         rounding=RoundingPolicy(
             increment_min=settings.rounding_increment_min,

@@ -93,6 +93,28 @@ class Settings(BaseSettings):
         description="How long an analytics answer is reused for the same caller and query "
         "(0: never); a start, stop or delete through the gateway drops the caller's at once.",
     )
+    entry_field_id: int | None = Field(
+        default=None,
+        ge=1,
+        description="Id of a time-entry custom field the gateway fills with the timer's id, so "
+        "an entry whose answer was lost is found exactly.",
+    )
+    outbox_max_attempts: int = Field(
+        default=20,
+        ge=1,
+        description="Posts of one entry before it is marked failed (redmine_unavailable).",
+    )
+    outbox_max_age_h: float = Field(
+        default=72,
+        gt=0,
+        description="Hours an entry may wait in the outbox before it is marked failed.",
+    )
+    outbox_retry_max_s: int = Field(
+        default=300,
+        ge=1,
+        le=3600,
+        description="The longest wait between two posts of an entry (they back off from 5 s).",
+    )
     focus_min_min: int = Field(
         default=25, ge=1, description="The shortest timed stretch that counts as focus time."
     )

@@ -53,6 +53,12 @@ class Activity(RedmineModel):
     active: bool = True
 
 
+class CustomValue(RedmineModel):
+    id: int
+    # Redmine answers a multiple-value field with a list, and an unset one with null.
+    value: str | list[str] | None = None
+
+
 class RedmineTimeEntry(RedmineModel):
     id: int
     project: Ref
@@ -64,6 +70,10 @@ class RedmineTimeEntry(RedmineModel):
     spent_on: dt.date
     created_on: dt.datetime
     updated_on: dt.datetime | None = None
+    custom_fields: tuple[CustomValue, ...] = ()
+
+    def custom_value(self, field_id: int) -> str | list[str] | None:
+        return next((f.value for f in self.custom_fields if f.id == field_id), None)
 
 
 class TimeEntryDraft(RedmineModel):
@@ -74,6 +84,7 @@ class TimeEntryDraft(RedmineModel):
     spent_on: dt.date
     activity_id: int | None = None
     comments: str = ""
+    custom_fields: tuple[CustomValue, ...] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

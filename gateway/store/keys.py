@@ -37,6 +37,9 @@ class Keys:
     def outbox(self) -> str:
         return f"{self.prefix}:outbox"
 
+    def unreadable(self) -> str:
+        return f"{self.prefix}:outbox:unreadable"
+
     def entry_timers(self) -> str:
         return f"{self.prefix}:entry-timer"
 

@@ -1,10 +1,12 @@
 """RedisStore: domain-named methods over redis.asyncio."""
 
 import datetime as dt
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from gateway.errors import NotFound
@@ -30,6 +32,21 @@ class TimerChanged(Exception):
     """Someone else changed the timer between our read and our write."""
 
 
+class UnreadableTimer(Exception):
+    """A stored timer record that this version of the gateway cannot read."""
+
+
+# Once its holder's lease has ended, a posting lock is kept this much longer in Redis only so
+# that a dead holder's lock cannot outlive everything.
+POSTING_LOCK_SLACK = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class PostingLock:
+    user_id: int
+    value: str
+
+
 def score(moment: dt.datetime) -> float:
     return moment.timestamp()
 
@@ -42,7 +59,9 @@ class RedisStore:
         self._save = redis.register_script(scripts.SAVE_TIMER)
         self._discard = redis.register_script(scripts.DISCARD_TIMER)
         self._claim = redis.register_script(scripts.CLAIM_OUTBOX_ITEM)
+        self._lock_posting = redis.register_script(scripts.LOCK_POSTING)
         self._release_posting = redis.register_script(scripts.RELEASE_POSTING)
+        self._set_aside = redis.register_script(scripts.SET_ASIDE)
 
     async def is_reachable(self) -> bool:
         return bool(await self._redis.ping())
@@ -79,7 +98,10 @@ class RedisStore:
         fields = await self._redis.hmget(self._keys.timer(timer_id), ["json", "version"])
         if fields[0] is None:
             raise NotFound("No such time tracking.")
-        return Versioned(Timer.model_validate_json(fields[0]), str(fields[1]))
+        try:
+            return Versioned(Timer.model_validate_json(fields[0]), str(fields[1]))
+        except ValidationError as exc:
+            raise UnreadableTimer(timer_id) from exc
 
     async def running_timer_id(self, user_id: int) -> int | None:
         value = await self._redis.get(self._keys.running(user_id))
@@ -171,18 +193,38 @@ class RedisStore:
         )
         return bool(claimed)
 
-    async def lock_posting(self, user_id: int, timer_id: int, ttl: dt.timedelta) -> bool:
-        """Takes the user's posting lock; it expires by itself if its holder dies."""
-        ttl_ms = max(1, int(ttl.total_seconds() * 1000))
-        locked = await self._redis.set(self._keys.posting(user_id), timer_id, nx=True, px=ttl_ms)
-        return bool(locked)
+    async def lock_posting(
+        self, user_id: int, timer_id: int, now: dt.datetime, until: dt.datetime
+    ) -> PostingLock | None:
+        """Takes the user's posting lock until `until` (the gateway's clock); None when another
+        post of this user holds it."""
+        value = f"{timer_id}:{secrets.token_hex(8)}:{score(until)}"
+        expiry_ms = max(1, int(((until - now) + POSTING_LOCK_SLACK).total_seconds() * 1000))
+        taken: int = await self._lock_posting(
+            keys=[self._keys.posting(user_id)], args=[value, score(now), expiry_ms]
+        )
+        return PostingLock(user_id, value) if taken else None
 
-    async def is_posting(self, user_id: int, timer_id: int) -> bool:
-        holder = await self._redis.get(self._keys.posting(user_id))
-        return holder is not None and int(holder) == timer_id
+    async def is_posting(self, user_id: int, timer_id: int, now: dt.datetime) -> bool:
+        held = await self._redis.get(self._keys.posting(user_id))
+        if held is None:
+            return False
+        holder, _, rest = str(held).partition(":")
+        return holder == str(timer_id) and float(rest.rpartition(":")[2]) > score(now)
 
-    async def unlock_posting(self, user_id: int, timer_id: int) -> None:
-        await self._release_posting(keys=[self._keys.posting(user_id)], args=[timer_id])
+    async def unlock_posting(self, lock: PostingLock) -> None:
+        await self._release_posting(keys=[self._keys.posting(lock.user_id)], args=[lock.value])
+
+    async def set_aside(self, timer_id: int) -> bool:
+        """Takes an unreadable item out of the outbox into a set operators can inspect."""
+        moved: int = await self._set_aside(
+            keys=[self._keys.outbox(), self._keys.unreadable()], args=[timer_id]
+        )
+        return bool(moved)
+
+    async def unreadable_ids(self) -> list[int]:
+        members = await self._redis.smembers(self._keys.unreadable())
+        return sorted(int(m) for m in members)
 
     async def cached(self, kind: CacheKind, name: str) -> str | None:
         value = await self._redis.get(self._keys.cache(kind, name))

@@ -58,10 +58,32 @@ redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 return 1
 """
 
-# Ends a user's posting lock only if this timer still holds it (it may have expired and been
-# taken by another attempt meanwhile).
-# KEYS: posting lock; ARGV: timer id. Returns 1 when released.
+# A user's posting lock, held until a time on the gateway's clock (not Redis's), so the lock and
+# the outbox lease it sits inside end together. Its value is "<timer id>:<token>:<until>"; the
+# random token makes a holder that lost it unable to end its successor's.
+# KEYS: posting lock; ARGV: value, now, expiry in ms (a safety net for a holder that died).
+# Returns 1 when taken.
+LOCK_POSTING = """
+local held = redis.call('GET', KEYS[1])
+if held then
+  local held_until = tonumber(string.match(held, ':([^:]*)$'))
+  if held_until and held_until > tonumber(ARGV[2]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1
+"""
+
+# Ends a user's posting lock only if this very holder still has it.
+# KEYS: posting lock; ARGV: the value it was taken with. Returns 1 when released.
 RELEASE_POSTING = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
+"""
+
+# Moves an outbox item whose record cannot be read aside, so the worker stops retrying it.
+# KEYS: outbox, unreadable set; ARGV: id. Returns 1 when moved.
+SET_ASIDE = """
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1
 """

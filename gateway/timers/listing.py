@@ -243,4 +243,5 @@ def entry_view(entry: RedmineTimeEntry, owner: Owner, project_slug: str) -> Time
         company_slug=None,
         status="recorded",
         errors=[],
+        failure_reason=None,
     )

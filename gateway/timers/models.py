@@ -4,9 +4,20 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    model_validator,
+)
 
 TimerStatus = Literal["running", "pending", "recorded", "failed"]
+# Why a failed entry failed: Redmine refused it, Redmine could not be reached for too long, or
+# the API key it waited with cannot be recovered. Each is fixed by stopping the timer again.
+FailureReason = Literal["redmine_rejected", "redmine_unavailable", "key_lost"]
 # Redmine's own limit for a time entry's comments.
 COMMENTS_MAX_CHARS = 1024
 # Ids the gateway gives its timers start here, above any realistic Redmine time entry id, so one
@@ -35,6 +46,8 @@ class Portion(BaseModel):
     spent_on: dt.date
     minutes: int
     hours: Decimal
+    # The Redmine entry this portion became; once known it is never posted again nor forgotten.
+    entry_id: int | None = None
 
 
 class Timer(BaseModel):
@@ -56,17 +69,47 @@ class Timer(BaseModel):
     status: TimerStatus = "running"
     duration_seconds: int | None = None
     portions: tuple[Portion, ...] = ()
-    redmine_time_entry_ids: tuple[int, ...] = ()
     errors: tuple[str, ...] = ()
+    failure_reason: FailureReason | None = None
+    # When it last went pending (a stop, a manual entry, a re-post): the outbox gives up on an
+    # entry that has waited GATEWAY_OUTBOX_MAX_AGE_H since then.
+    queued_at: dt.datetime | None = None
     attempts: int = 0
-    # Set before every post: a later attempt first looks for the entry this one may have made.
-    attempted_at: dt.datetime | None = None
+    # When the first post whose outcome is still unknown went out (a lost answer, a timeout):
+    # every later attempt looks for entries made since then before posting again.
+    unconfirmed_since: dt.datetime | None = None
     # The owner's API key, encrypted, while the entry waits in the outbox; dropped once settled.
     sealed_key: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _portions_own_their_entries(cls, data: object) -> object:
+        """Reads records written before entries were kept per portion: the ids were a list in
+        portion order, and the time of the latest attempt stood for the unconfirmed one."""
+        if not isinstance(data, dict) or "redmine_time_entry_ids" not in data:
+            return data
+        data = dict(data)
+        ids = list(data.pop("redmine_time_entry_ids") or ())
+        portions = [dict(p) if isinstance(p, dict) else p for p in data.get("portions") or ()]
+        for portion, entry_id in zip(portions, ids, strict=False):
+            if isinstance(portion, dict):
+                portion.setdefault("entry_id", entry_id)
+        data["portions"] = portions
+        if data.get("status") == "pending" and "unconfirmed_since" not in data:
+            data["unconfirmed_since"] = data.get("attempted_at")
+        return data
 
     @property
     def hours(self) -> Decimal | None:
         return sum((p.hours for p in self.portions), Decimal(0)) if self.portions else None
+
+    @property
+    def redmine_time_entry_ids(self) -> tuple[int, ...]:
+        return tuple(p.entry_id for p in self.portions if p.entry_id is not None)
+
+    @property
+    def unposted(self) -> tuple[Portion, ...]:
+        return tuple(p for p in self.portions if p.entry_id is None)
 
 
 class StartRequest(BaseModel):
@@ -134,6 +177,7 @@ class TimeTrackingView(BaseModel):
     company_slug: str | None
     status: TimerStatus
     errors: list[str]
+    failure_reason: FailureReason | None
 
 
 def timer_view(timer: Timer, now: dt.datetime) -> TimeTrackingView:
@@ -162,4 +206,5 @@ def timer_view(timer: Timer, now: dt.datetime) -> TimeTrackingView:
         company_slug=timer.company_slug,
         status=timer.status,
         errors=list(timer.errors),
+        failure_reason=timer.failure_reason,
     )

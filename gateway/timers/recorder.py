@@ -1,8 +1,11 @@
 """Posting stopped timers to Redmine exactly once, with a durable outbox for when it cannot."""
 
+import asyncio
 import datetime as dt
 import logging
-from decimal import Decimal
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
 
 from gateway.clock import Clock
 from gateway.errors import (
@@ -15,41 +18,40 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.redmine.client import RedmineClient
-from gateway.redmine.models import RedmineTimeEntry, TimeEntryDraft
 from gateway.secrets import KeyVault, SealBroken
 from gateway.store.redis import RedisStore, TimerChanged, Versioned
-from gateway.timers.models import Portion, Timer
+from gateway.timers.adoption import EntryFinder, draft
+from gateway.timers.models import FailureReason, Timer
+from gateway.timers.outbox_policy import BUSY_RETRY, OutboxPolicy
 
 log = logging.getLogger(__name__)
 
-RETRY_FIRST_S = 5
-RETRY_MAX_S = 300
-# How soon an entry is tried again when another entry of its user was being posted.
-BUSY_RETRY = dt.timedelta(seconds=1)
-# Redmine's clock and ours may differ: an entry made by an earlier attempt is searched for from
-# this long before that attempt started.
-CLOCK_SKEW = dt.timedelta(minutes=10)
 REFUSALS = (RedmineRejected, Forbidden, NotFound, Unauthenticated)
 TRANSIENT = (UpstreamUnavailable, UpstreamTimeout)
-
-
-def retry_delay(attempts: int) -> dt.timedelta:
-    return dt.timedelta(seconds=min(RETRY_MAX_S, RETRY_FIRST_S * 2 ** max(attempts - 1, 0)))
-
-
-def draft(timer: Timer, portion: Portion) -> TimeEntryDraft:
-    return TimeEntryDraft(
-        issue_id=timer.issue_id,
-        hours=portion.hours,
-        spent_on=portion.spent_on,
-        activity_id=timer.activity_id,
-        comments=timer.description,
-    )
+T = TypeVar("T")
 
 
 def refusal_messages(exc: GatewayError) -> tuple[str, ...]:
     messages = exc.field_errors.get("redmine")
     return tuple(messages) if messages else (str(exc),)
+
+
+class LeaseLost(Exception):
+    """The attempt ran out of its deadline, or another attempt took the timer over."""
+
+
+@dataclass
+class Attempt:
+    """One attempt's state: the timer as last written by it, and when it must be done.
+
+    The deadline is read on two clocks: the loop's bounds every wait for Redmine, the gateway's
+    (the one leases are written in) decides whether another call may still start.
+    """
+
+    read: Versioned
+    key: str
+    loop_deadline: float
+    clock_deadline: dt.datetime
 
 
 class Recorder:
@@ -59,13 +61,14 @@ class Recorder:
         redmine: RedmineClient,
         vault: KeyVault,
         clock: Clock,
-        lease: dt.timedelta,
+        policy: OutboxPolicy,
     ) -> None:
         self._store = store
         self._redmine = redmine
         self._vault = vault
         self._clock = clock
-        self._lease = lease
+        self._policy = policy
+        self._finder = EntryFinder(redmine, store, policy.entry_field_id)
 
     async def attempt(self, timer_id: int, api_key: str | None = None) -> Timer:
         """One attempt to post a pending timer; returns the timer as it then stands.
@@ -74,62 +77,135 @@ class Recorder:
         (or two replicas) never post the same timer at once.
         """
         now = self._clock.now()
-        if not await self._store.claim_outbox_item(timer_id, now, now + self._lease):
+        until = now + self._policy.lease
+        if not await self._store.claim_outbox_item(timer_id, now, until):
             return (await self._store.timer(timer_id)).timer
         read = await self._store.timer(timer_id)
         if read.timer.status != "pending":
             return read.timer
-        user_id = read.timer.user.id
         # One post per user at a time: until an entry is recorded, another attempt of the same
-        # user would take it for one its own lost answer left behind (_made_earlier).
-        if not await self._store.lock_posting(user_id, timer_id, self._lease):
+        # user could take it for one that its own lost answer left behind.
+        lock = await self._store.lock_posting(read.timer.user.id, timer_id, now, until)
+        if lock is None:
             log.info("timer post waits for another post of its user timer=%s", timer_id)
             return await self._requeue(read, now + BUSY_RETRY)
         try:
             return await self._post_and_settle(read, api_key, now)
         finally:
-            await self._store.unlock_posting(user_id, timer_id)
+            await self._store.unlock_posting(lock)
 
     async def _post_and_settle(
         self, read: Versioned, api_key: str | None, now: dt.datetime
     ) -> Timer:
-        timer_id = read.timer.id
+        timer = read.timer
         try:
-            key = api_key or self._vault.unseal(read.timer.sealed_key or "")
+            key = api_key or self._vault.unseal(timer.sealed_key or "")
         except SealBroken:
             message = "The API key of this entry cannot be recovered; stop it again to post it."
-            return await self._settle(read, "failed", (), (message,))
-        earlier_attempt = read.timer.attempted_at
-        # Saved before the post goes out, so that if its answer is lost the next attempt knows
-        # to look for what it may have created.
+            return await self._settle(read, "failed", (message,), "key_lost")
+        earlier = timer.unconfirmed_since
+        # Written before anything is posted: if an answer is lost from here on, every later
+        # attempt searches Redmine from this moment before it posts again.
         read = await self._store.save_timer(
             read,
-            read.timer.model_copy(
-                update={"attempted_at": now, "attempts": read.timer.attempts + 1}
+            timer.model_copy(
+                update={"attempts": timer.attempts + 1, "unconfirmed_since": earlier or now}
             ),
         )
-        made: list[int] = []
+        loop = asyncio.get_running_loop()
+        attempt = Attempt(
+            read,
+            key,
+            loop.time() + self._policy.attempt_deadline.total_seconds(),
+            now + self._policy.attempt_deadline,
+        )
         try:
-            await self._post(key, read.timer, earlier_attempt, made)
+            await self._post(attempt, earlier)
         except REFUSALS as exc:
-            log.info("redmine refused timer=%s error=%s", timer_id, exc.error_code)
-            return await self._settle(read, "failed", made, refusal_messages(exc))
+            log.info("redmine refused timer=%s error=%s", timer.id, exc.error_code)
+            return await self._settle(
+                attempt.read, "failed", refusal_messages(exc), "redmine_rejected"
+            )
         except TRANSIENT as exc:
-            delay = retry_delay(read.timer.attempts)
+            return await self._defer(attempt.read, str(exc), exc.error_code)
+        except LeaseLost:
+            log.warning("timer post gave up its lease timer=%s", timer.id)
+            return await self._defer(attempt.read, "The post ran out of time.", "LEASE_LOST")
+        log.info(
+            "timer recorded timer=%s entries=%s hours=%s",
+            timer.id,
+            list(attempt.read.timer.redmine_time_entry_ids),
+            timer.hours,
+        )
+        return await self._settle(attempt.read, "recorded", (), None)
+
+    async def _post(self, attempt: Attempt, earlier: dt.datetime | None) -> None:
+        timer = attempt.read.timer
+        if earlier is not None:
+            found = await self._bounded(
+                attempt, self._finder.made_earlier(attempt.key, timer, earlier)
+            )
+            await self._keep_entries(attempt, found)
+        for portion in attempt.read.timer.unposted:
+            made = await self._bounded(
+                attempt,
+                self._redmine.create_time_entry(
+                    attempt.key, draft(timer, portion, self._policy.entry_field_id)
+                ),
+            )
+            await self._keep_entries(attempt, {portion.spent_on: made.id})
+
+    async def _bounded(self, attempt: Attempt, call: Awaitable[T]) -> T:
+        """A call to Redmine that starts only inside the attempt's deadline and ends by it."""
+        if self._clock.now() >= attempt.clock_deadline:
+            if asyncio.iscoroutine(call):
+                call.close()
+            raise LeaseLost
+        try:
+            async with asyncio.timeout_at(attempt.loop_deadline):
+                return await call
+        except TimeoutError as exc:
+            raise UpstreamTimeout("Redmine did not answer within the attempt's deadline.") from exc
+
+    async def _keep_entries(self, attempt: Attempt, made: Mapping[dt.date, int]) -> None:
+        """Writes the entries as they are made, compare-and-set: an attempt that lost its lease
+        to another cannot write, and what one attempt posted is never posted by the next."""
+        if not made:
+            return
+        timer = attempt.read.timer
+        portions = tuple(
+            p.model_copy(update={"entry_id": made[p.spent_on]})
+            if p.entry_id is None and p.spent_on in made
+            else p
+            for p in timer.portions
+        )
+        try:
+            attempt.read = await self._store.save_timer(
+                attempt.read, timer.model_copy(update={"portions": portions})
+            )
+        except TimerChanged as exc:
+            raise LeaseLost from exc
+
+    async def _defer(self, read: Versioned, error: str, error_code: str) -> Timer:
+        timer = read.timer
+        now = self._clock.now()
+        waiting = now - (timer.queued_at or timer.created_at)
+        if self._policy.is_exhausted(timer.attempts, waiting):
             log.warning(
-                "timer post deferred timer=%s error=%s retry_in_s=%s",
-                timer_id,
-                exc.error_code,
-                int(delay.total_seconds()),
+                "timer post given up timer=%s attempts=%s error=%s",
+                timer.id,
+                timer.attempts,
+                error_code,
             )
-            saved = await self._store.save_timer(
-                read,
-                read.timer.model_copy(update={"redmine_time_entry_ids": tuple(made)}),
-                outbox=self._clock.now() + delay,
-            )
-            return saved.timer
-        log.info("timer recorded timer=%s entries=%s hours=%s", timer_id, made, read.timer.hours)
-        return await self._settle(read, "recorded", made, ())
+            return await self._settle(read, "failed", (error,), "redmine_unavailable")
+        delay = self._policy.retry_delay(timer.attempts)
+        log.warning(
+            "timer post deferred timer=%s error=%s retry_in_s=%s",
+            timer.id,
+            error_code,
+            int(delay.total_seconds()),
+        )
+        return await self._requeue(read, now + delay)
 
     async def _requeue(self, read: Versioned, due: dt.datetime) -> Timer:
         try:
@@ -137,79 +213,30 @@ class Recorder:
         except TimerChanged:
             return (await self._store.timer(read.timer.id)).timer
 
-    async def _post(
-        self, key: str, timer: Timer, earlier_attempt: dt.datetime | None, made: list[int]
-    ) -> None:
-        already = await self._made_earlier(key, timer, earlier_attempt) if earlier_attempt else {}
-        for portion in timer.portions:
-            found = already.get(portion.spent_on)
-            if found is None:
-                found = (await self._redmine.create_time_entry(key, draft(timer, portion))).id
-            made.append(found)
-
-    async def _made_earlier(
-        self, key: str, timer: Timer, earlier_attempt: dt.datetime
-    ) -> dict[dt.date, int]:
-        """Entries an earlier attempt created but whose answer was lost, by spent_on.
-
-        The marker is the entry itself: this user, issue, day, hours, activity and comments,
-        created no earlier than that attempt, and not already claimed by another timer.
-        """
-        days = [p.spent_on for p in timer.portions]
-        entries = await self._redmine.time_entries(
-            key,
-            {
-                "user_id": "me",
-                "issue_id": timer.issue_id,
-                "from": min(days).isoformat(),
-                "to": max(days).isoformat(),
-            },
-        )
-        claimed = await self._store.timer_ids_of_entries([e.id for e in entries])
-        wanted = {p.spent_on: p.hours for p in timer.portions}
-        found: dict[dt.date, int] = {}
-        for entry in sorted(entries, key=lambda e: e.id):
-            if (
-                entry.spent_on in wanted
-                and entry.spent_on not in found
-                and self._is_ours(entry, timer, wanted[entry.spent_on], earlier_attempt)
-                and claimed.get(entry.id, timer.id) == timer.id
-            ):
-                found[entry.spent_on] = entry.id
-        if found:
-            log.info("found entries of a lost answer timer=%s entries=%s", timer.id, found)
-        return found
-
-    @staticmethod
-    def _is_ours(
-        entry: RedmineTimeEntry, timer: Timer, hours: Decimal, earlier_attempt: dt.datetime
-    ) -> bool:
-        return (
-            entry.issue is not None
-            and entry.issue.id == timer.issue_id
-            and entry.user.id == timer.user.id
-            and entry.hours.quantize(Decimal("0.01")) == hours
-            and (timer.activity_id is None or entry.activity.id == timer.activity_id)
-            and (entry.comments or "") == timer.description
-            and entry.created_on >= earlier_attempt - CLOCK_SKEW
-        )
-
     async def _settle(
         self,
         read: Versioned,
         status: str,
-        made: list[int] | tuple[int, ...],
         errors: tuple[str, ...],
+        reason: FailureReason | None,
     ) -> Timer:
-        settled = read.timer.model_copy(
+        timer = read.timer
+        # Recorded, or refused by Redmine after it answered every post: nothing is unconfirmed.
+        is_confirmed = status == "recorded" or reason == "redmine_rejected"
+        settled = timer.model_copy(
             update={
                 "status": status,
-                "redmine_time_entry_ids": tuple(made),
                 "errors": errors,
+                "failure_reason": reason,
                 "sealed_key": None,
+                "unconfirmed_since": None if is_confirmed else timer.unconfirmed_since,
             }
         )
         try:
-            return (await self._store.save_timer(read, settled, outbox="remove")).timer
+            saved = (await self._store.save_timer(read, settled, outbox="remove")).timer
         except TimerChanged:
-            return (await self._store.timer(read.timer.id)).timer
+            return (await self._store.timer(timer.id)).timer
+        if status == "recorded":
+            # Whether a request or the worker posted it, the owner's analytics now differ.
+            await self._store.invalidate_analytics(timer.user.id)
+        return saved

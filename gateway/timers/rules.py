@@ -70,3 +70,12 @@ def plan_portions(
         Portion(spent_on=p.day, minutes=p.minutes, hours=hours_for(p.minutes))
         for p in allocate(total, plan.rounding.increment_min, days)
     )
+
+
+def keep_posted(earlier: tuple[Portion, ...], planned: tuple[Portion, ...]) -> tuple[Portion, ...]:
+    """A re-plan of a stopped timer's portions (a corrected re-post) that keeps every day
+    already in Redmine as it was posted: such a day is never posted again, nor forgotten."""
+    posted = {p.spent_on: p for p in earlier if p.entry_id is not None}
+    days = {p.spent_on: p for p in planned}
+    days.update(posted)
+    return tuple(days[day] for day in sorted(days))

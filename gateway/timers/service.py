@@ -1,6 +1,7 @@
 """Start, stop, record and delete rules for a caller's timers."""
 
 import logging
+from dataclasses import dataclass
 from typing import Literal
 
 from gateway.clock import Clock
@@ -23,6 +24,7 @@ from gateway.timers.rules import (
     as_aware,
     checked_end,
     checked_manual_span,
+    keep_posted,
     plan_portions,
 )
 from gateway.timers.tasks import TaskResolver
@@ -30,6 +32,14 @@ from gateway.timers.tasks import TaskResolver
 log = logging.getLogger(__name__)
 
 StartPolicy = Literal["reject", "stop_previous"]
+
+
+@dataclass(frozen=True)
+class Started:
+    """What a start made, and the timer it stopped first (stop_previous), as that one stands."""
+
+    timer: Timer
+    previous: Timer | None = None
 
 
 class TimerService:
@@ -53,21 +63,23 @@ class TimerService:
         self._plan = plan
         self._when_running = when_running
 
-    async def start(self, caller: Caller, request: StartRequest) -> Timer:
+    async def start(self, caller: Caller, request: StartRequest) -> Started:
         """A running timer, or (with both ends given) a manual entry posted at once."""
         if request.started_at is not None or request.ended_at is not None:
-            return await self._manual(caller, request)
+            return Started(await self._manual(caller, request))
         timer = await self._new_timer(caller, request)
         running_id = await self._store.create_timer(timer, exclusive=True)
         if running_id is None:
             await self._store.invalidate_analytics(caller.user_id)
-            return timer
+            return Started(timer)
         if self._when_running == "stop_previous":
-            await self.stop(caller, running_id, StopRequest())
+            # The new timer starts whatever became of the previous one's post; the answer
+            # carries that one too, so a pending or failed entry is never passed over silently.
+            previous = await self.stop(caller, running_id, StopRequest())
             running_id = await self._store.create_timer(timer, exclusive=True)
             if running_id is None:
                 await self._store.invalidate_analytics(caller.user_id)
-                return timer
+                return Started(timer, previous)
         running = (await self._store.timer(running_id)).timer
         raise Conflict(
             "A timer is already running; stop it first.",
@@ -110,13 +122,18 @@ class TimerService:
                 "status": "pending",
                 "ended_at": ended_at,
                 "duration_seconds": int((ended_at - timer.started_at).total_seconds()),
-                "portions": plan_portions(timer.started_at, ended_at, self._plan),
+                "portions": keep_posted(
+                    timer.portions, plan_portions(timer.started_at, ended_at, self._plan)
+                ),
                 "description": (
                     request.description if request.description is not None else timer.description
                 ),
                 "activity_id": activity_id,
                 "company_slug": request.company_slug or timer.company_slug,
                 "errors": (),
+                "failure_reason": None,
+                "queued_at": now,
+                "attempts": 0,
                 "sealed_key": self._vault.seal(caller.api_key),
             }
         )
@@ -138,7 +155,9 @@ class TimerService:
             return
         read = await self._own(caller, timer_id)
         timer = read.timer
-        if timer.status == "pending" and await self._store.is_posting(caller.user_id, timer_id):
+        if timer.status == "pending" and await self._store.is_posting(
+            caller.user_id, timer_id, self._clock.now()
+        ):
             raise Conflict("The entry is being posted to Redmine right now; try again.")
         for entry_id in timer.redmine_time_entry_ids:
             try:
@@ -175,6 +194,7 @@ class TimerService:
                 "status": "pending",
                 "duration_seconds": int((ended_at - started_at).total_seconds()),
                 "portions": plan_portions(started_at, ended_at, self._plan),
+                "queued_at": now,
                 "sealed_key": self._vault.seal(caller.api_key),
             }
         )

@@ -44,8 +44,11 @@ def timer_id_of(request: web.Request) -> int:
     return int(request.match_info["timer_id"])
 
 
-def respond(request: web.Request, timer: Timer, *, created: bool) -> web.Response:
-    data = timer_view(timer, request.app[CLOCK].now()).model_dump(mode="json")
+def respond(
+    request: web.Request, timer: Timer, *, created: bool, previous: Timer | None = None
+) -> web.Response:
+    now = request.app[CLOCK].now()
+    data = timer_view(timer, now).model_dump(mode="json")
     if timer.status == "failed":
         raise RedmineRejected(
             "Redmine refused the time entry; correct it and stop the timer again.",
@@ -55,14 +58,18 @@ def respond(request: web.Request, timer: Timer, *, created: bool) -> web.Respons
     status = STATUS_OF[timer.status]
     if created and status == 200:
         status = 201
-    return web.json_response({"data": data}, status=status)
+    body: dict[str, Any] = {"data": data}
+    if previous is not None:
+        # The timer a start stopped first: its status says whether its hours reached Redmine.
+        body["previous"] = timer_view(previous, now).model_dump(mode="json")
+    return web.json_response(body, status=status)
 
 
 async def start(request: web.Request) -> web.Response:
     caller = await caller_of(request)
     start_request = StartRequest.model_validate(await json_object(request))
-    timer = await request.app[TIMERS].start(caller, start_request)
-    return respond(request, timer, created=True)
+    started = await request.app[TIMERS].start(caller, start_request)
+    return respond(request, started.timer, created=True, previous=started.previous)
 
 
 async def stop(request: web.Request) -> web.Response:

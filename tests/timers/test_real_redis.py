@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from gateway.appkeys import OUTBOX
 from gateway.store.keys import Keys
 from gateway.timers.models import Timer
-from gateway.timers.recorder import RETRY_FIRST_S
+from gateway.timers.outbox_policy import RETRY_FIRST
 from tests.clock import ManualClock
 from tests.conftest import GatewayClient
 from tests.fakes.redmine import Canned
@@ -44,7 +44,7 @@ from tests.timers.replicas import (
 
 ROUNDS = 20
 # Past the first retry's back-off, so the outbox finds the entry due.
-PAST_BACKOFF_S = RETRY_FIRST_S + 1
+PAST_BACKOFF_S = RETRY_FIRST.total_seconds() + 1
 
 
 @pytest.fixture
