@@ -238,7 +238,7 @@ class FakeRedmineApi(FakeRedmine):
     def _time_entries(self, call: Call) -> web.Response:
         _reject_sorting(call)
         project = self._scope(call, "view_time_entries")
-        filters = entry_filters(call.query)
+        filters = entry_filters(call.query, self.state.time_entry_fields)
         keep = entry_matcher(filters, call.user.id)
         visible = self.state.projects_allowing(call.user, "view_time_entries")
         if project is not None:

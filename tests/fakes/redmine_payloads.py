@@ -97,6 +97,11 @@ def entry_json(state: RedmineState, entry: TimeEntry) -> Json:
         created_on=stamp(entry.created_on),
         updated_on=stamp(entry.updated_on),
     )
+    if state.time_entry_fields:  # once any exists, every entry lists them all
+        body["custom_fields"] = [
+            {"id": field_id, "name": name, "value": entry.custom_value(field_id)}
+            for field_id, name in state.time_entry_fields.items()
+        ]
     return body
 
 

@@ -89,13 +89,18 @@ class Filter:
         return Unmodelled(f"filter {self.field}={self.operator}... is not modelled by the fake")
 
 
-def entry_filters(query: Mapping[str, str]) -> tuple[Filter, ...]:
+def entry_filters(
+    query: Mapping[str, str], custom_fields: Mapping[int, str] | None = None
+) -> tuple[Filter, ...]:
     """TimeEntryQuery#build_from_params; if one filter is invalid, Query#statement drops all."""
     filters = {
         name: Filter.short(name, label, kind, query[name])
         for name, label, kind in ENTRY_FILTERS
         if name in query
     }
+    for field_id, label in (custom_fields or {}).items():
+        if (param := f"cf_{field_id}") in query:
+            filters[param] = Filter.short(param, label, "string", query[param])
     start, end = query.get("from", ""), query.get("to", "")
     if not is_blank(start) and not is_blank(end):
         filters["spent_on"] = Filter("spent_on", "Date", "date_past", "><", (start, end))
@@ -127,6 +132,9 @@ def _entry_test(f: Filter, me: int) -> Callable[[TimeEntry], bool]:
     if f.field == "user_id":
         user_ids = f.ids(me)
         return lambda e: (e.user_id in user_ids) == (f.operator == "=")
+    if f.field.startswith("cf_") and f.operator in ("=", "!"):
+        field_id = int(f.field[3:])
+        return lambda e: (e.custom_value(field_id) in f.values) == (f.operator == "=")
     raise f.unmodelled()
 
 

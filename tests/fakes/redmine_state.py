@@ -100,6 +100,11 @@ class TimeEntry:
     spent_on: date
     created_on: datetime
     updated_on: datetime
+    # Values of time-entry custom fields, by field id (only fields that exist are kept).
+    custom_values: tuple[tuple[int, str], ...] = ()
+
+    def custom_value(self, field_id: int) -> str:
+        return dict(self.custom_values).get(field_id, "")
 
 
 class EntryFields(TypedDict, total=False):
@@ -151,6 +156,8 @@ class RedmineState:
         self.statuses = {s.id: s for s in STATUSES}
         self.trackers = {t.id: t for t in TRACKERS}
         self.custom_fields = {TASK_UUID_FIELD_ID: "Task UUID"}
+        # Time-entry custom fields (string, filterable), as REDMINE_TIME_ENTRY_FIELDS=1 makes.
+        self.time_entry_fields: dict[int, str] = {}
         self._entries: dict[int, TimeEntry] = {}
         self._max_entry_id = 0
         self._by_user_day: defaultdict[tuple[int, date], set[int]] = defaultdict(set)

@@ -55,6 +55,7 @@ class _Form:
     hours_raw: object
     spent_on_raw: object
     comments: str | None
+    custom_values: tuple[tuple[int, str], ...] = ()
     invalid_ids: set[str] = field(default_factory=set)
 
     @property
@@ -125,6 +126,7 @@ def update_entry(
         hours_raw=entry.hours,
         spent_on_raw=entry.spent_on,
         comments=entry.comments,
+        custom_values=entry.custom_values,
     )
     _assign(state, actor, form, params)
     _validate(state, actor, form)
@@ -150,6 +152,7 @@ def _entry(form: _Form, entry_id: int, created_on: datetime, updated_on: datetim
         spent_on=form.spent_on,
         created_on=created_on,
         updated_on=updated_on,
+        custom_values=form.custom_values,
     )
 
 
@@ -165,6 +168,8 @@ def _assign(state: RedmineState, actor: User, form: _Form, params: Mapping[str, 
     if "comments" in params:
         raw = params["comments"]
         form.comments = raw if isinstance(raw, str) or raw is None else json.dumps(raw)
+    if "custom_fields" in params:
+        form.custom_values = _custom_values(state, form.custom_values, params["custom_fields"])
     issue = state.issues.get(form.issue_id) if form.issue_id is not None else None
     if form.changed("issue_id") and issue is not None:
         home = state.projects[issue.project_id]
@@ -249,3 +254,15 @@ def _is_number(raw: object) -> bool:
     if isinstance(raw, str):
         return is_blank(raw) or to_hours(raw) is not None
     return raw is None or (isinstance(raw, int | float | Decimal) and not isinstance(raw, bool))
+
+
+def _custom_values(
+    state: RedmineState, current: tuple[tuple[int, str], ...], raw: object
+) -> tuple[tuple[int, str], ...]:
+    """custom_fields: [{"id", "value"}]; ids of fields that do not exist are ignored."""
+    values = dict(current)
+    for item in raw if isinstance(raw, list) else []:
+        field_id = cast_id(item.get("id")) if isinstance(item, dict) else None
+        if field_id in state.time_entry_fields and isinstance(item, dict):
+            values[field_id] = str(item.get("value") or "")
+    return tuple(sorted(values.items()))
