@@ -86,6 +86,7 @@ class FakeRedmineApi(FakeRedmine):
         if seed:
             self.state.seed_default()
         self._answers_to_lose = 0
+        self._entry_posts_to_refuse = 0
         entry_path = re.compile(r"/time_entries/([^/]+)\.json")
         self._routes: tuple[tuple[str, re.Pattern[str], Callable[[Call], web.Response]], ...] = (
             ("GET", re.compile(r"/users/current\.json"), self._current_user),
@@ -123,14 +124,22 @@ class FakeRedmineApi(FakeRedmine):
         the connection is closed without an answer, as when a reply is lost on the way back."""
         self._answers_to_lose += count
 
+    def fail_next_entry_posts(self, count: int = 1) -> None:
+        """The next `count` POST /time_entries.json that carry hours answer 503 and store
+        nothing (dry runs without hours pass), as a Redmine behind a failing proxy would."""
+        self._entry_posts_to_refuse += count
+
     # -- HTTP -----------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if self.queued:
             return await super()._handle(request)
         body = await self._record(request)
-        response = self._respond(request, body)
         creates = request.method == "POST" and request.path == "/time_entries.json"
+        if creates and self._entry_posts_to_refuse and b'"hours"' in body:
+            self._entry_posts_to_refuse -= 1
+            return web.Response(status=503, text="Service Unavailable")
+        response = self._respond(request, body)
         if creates and self._answers_to_lose:
             self._answers_to_lose -= 1
             assert request.transport is not None
