@@ -1,5 +1,6 @@
 """Fixtures for the end-to-end suite: the real Redmine, the gateway process, HTTP endpoints."""
 
+import os
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -31,6 +32,9 @@ def redmine(tmp_path_factory: pytest.TempPathFactory) -> Harness:
     try:
         result = subprocess.run(
             ["bash", str(REDMINE_UP), str(json_path)],
+            # The "Timer id" and "Billable" time-entry fields: once made they stay, so every run
+            # asks for them and every entry in Redmine's answers carries them.
+            env={**os.environ, "REDMINE_TIME_ENTRY_FIELDS": "1"},
             capture_output=True,
             text=True,
             timeout=REDMINE_UP_TIMEOUT_S,

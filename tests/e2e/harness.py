@@ -37,6 +37,9 @@ class Harness:
     default_activity_id: int
     inactive_activity_id: int
     role_permissions: frozenset[str]
+    # Time-entry custom fields by name ("Timer id", "Billable"), as REDMINE_TIME_ENTRY_FIELDS=1
+    # makes them.
+    time_entry_fields: dict[str, int]
 
     @classmethod
     def load(cls, path: Path) -> Self:
@@ -58,6 +61,9 @@ class Harness:
             default_activity_id=raw["default_activity_id"],
             inactive_activity_id=next(a["id"] for a in raw["activities"] if not a["active"]),
             role_permissions=frozenset(raw["role"]["permissions"]),
+            time_entry_fields={
+                field["name"]: field["id"] for field in raw.get("time_entry_fields", {}).values()
+            },
         )
 
 

@@ -94,6 +94,9 @@ async def test_the_fake_answers_like_the_real_redmine(
     redmine_api: FakeRedmineApi, redmine: Harness
 ) -> None:
     fake = redmine_api  # the shared fixture from tests/conftest.py, served on a local port
+    fake.state.time_entry_fields.update(
+        {field_id: name for name, field_id in redmine.time_entry_fields.items()}
+    )
     keys = {login: fake.api_key_of(login) for login in ("admin", "alice", "bob")}
     assert keys["alice"] == redmine.alice.api_key
     created: list[str] = []
