@@ -4,6 +4,8 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
+from redis.exceptions import RedisError
+
 from gateway.clock import Clock
 from gateway.errors import Conflict, NotFound, ValidationFailed
 from gateway.identity import Caller
@@ -143,11 +145,7 @@ class TimerService:
             # Stopped meanwhile by another request or replica: answer with what it became.
             return (await self._own(caller, timer_id)).timer
         log.info("timer stopped timer=%s user=%s", timer_id, caller.user_id)
-        try:
-            return await self._recorder.attempt(timer_id, caller.api_key)
-        finally:
-            # After the post: an answer computed meanwhile must not outlive it in the cache.
-            await self._store.invalidate_analytics(caller.user_id)
+        return await self._post_now(caller, stopped)
 
     async def delete(self, caller: Caller, timer_id: int) -> None:
         if timer_id < TIMER_ID_BASE:
@@ -199,10 +197,24 @@ class TimerService:
             }
         )
         await self._store.create_timer(timer, exclusive=False)
+        return await self._post_now(caller, timer)
+
+    async def _post_now(self, caller: Caller, pending: Timer) -> Timer:
+        """The first attempt at posting an entry already safe in the outbox. If Redis fails from
+        here on, the entry is still pending there and the worker posts it: the answer says
+        pending rather than failing a request whose work is kept."""
         try:
-            return await self._recorder.attempt(timer.id, caller.api_key)
-        finally:
+            timer = await self._recorder.attempt(pending.id, caller.api_key)
+            # After the post: an answer computed meanwhile must not outlive it in the cache.
             await self._store.invalidate_analytics(caller.user_id)
+        except RedisError as exc:
+            log.warning(
+                "entry kept pending after a store error timer=%s error=%s",
+                pending.id,
+                type(exc).__name__,
+            )
+            return pending
+        return timer
 
     async def _new_timer(self, caller: Caller, request: StartRequest) -> Timer:
         task = await self._tasks.task(caller, request.task_uuid, request.project_slug)

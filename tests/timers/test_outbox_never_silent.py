@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from fakeredis import FakeAsyncRedis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from gateway.appkeys import OUTBOX, SETTINGS, STORE
 from gateway.store.keys import Keys
@@ -139,3 +140,22 @@ async def test_stop_previous_answers_with_a_previous_timer_redmine_refused(
     assert (previous["status"], previous["failure_reason"]) == ("failed", "redmine_rejected")
     assert previous["id"] == first["id"]
     assert previous["errors"][0].startswith("Cannot log more than 999")
+
+
+async def test_a_store_failure_after_the_stop_was_kept_answers_pending(
+    gw: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = await gw.start()
+    gw.clock.advance(minutes=30)
+    original = Recorder.attempt
+
+    async def store_fails(recorder: Recorder, timer_id: int, api_key: str | None = None) -> Any:
+        raise RedisConnectionError("Connection reset by peer")
+
+    monkeypatch.setattr(Recorder, "attempt", store_fails)
+    stopped = await gw.stop(started["id"], expect=202)
+    assert (stopped["status"], stopped["hours"]) == ("pending", 0.5)
+    monkeypatch.setattr(Recorder, "attempt", original)
+    assert await gw.run_outbox() == 1
+    assert (await gw.show(started["id"])).data["status"] == "recorded"
+    assert len(gw.redmine.entries_for(ALICE)) == 1
