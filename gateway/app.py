@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -27,6 +28,7 @@ from gateway.appkeys import (
 )
 from gateway.clock import Clock, SystemClock
 from gateway.errors import error_middleware
+from gateway.grace import Confirmations
 from gateway.identity import IdentityResolver, UserDirectory
 from gateway.redmine.client import RedmineClient
 from gateway.rounding import RoundingPolicy
@@ -37,6 +39,7 @@ from gateway.store.redis import RedisStore
 from gateway.timers.listing import TimeTrackingLister
 from gateway.timers.outbox import OutboxWorker
 from gateway.timers.outbox_policy import OutboxPolicy
+from gateway.timers.purpose import PurposeResolver
 from gateway.timers.recorder import Recorder
 from gateway.timers.rules import EntryPlan
 from gateway.timers.service import TimerService
@@ -133,9 +136,17 @@ async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
         zone=settings.zone,
         split_at_midnight=settings.split_at_midnight,
     )
-    app[IDENTITY] = IdentityResolver(redmine, store, vault, settings.identity_ttl_s)
+    confirmations = Confirmations(store, clock, dt.timedelta(hours=settings.identity_grace_h))
+    app[IDENTITY] = IdentityResolver(redmine, store, vault, settings.identity_ttl_s, confirmations)
     app[TIMERS] = TimerService(
-        store, redmine, tasks, recorder, vault, clock, plan, settings.on_start_when_running
+        store,
+        redmine,
+        PurposeResolver(tasks, confirmations),
+        recorder,
+        vault,
+        clock,
+        plan,
+        settings.on_start_when_running,
     )
     app[LISTER] = TimeTrackingLister(
         redmine,

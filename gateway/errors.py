@@ -4,13 +4,15 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import ClassVar
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FieldErrors = Mapping[str, Sequence[str]]
+# What a 503 tells the client to wait before trying again.
+RETRY_AFTER_S = 30
 
 
 class GatewayError(Exception):
@@ -88,6 +90,8 @@ class VersionNotSupported(GatewayError):
 
 
 class UpstreamUnavailable(GatewayError):
+    """Redmine could not be reached (the pass-through's 502)."""
+
     status = 502
     error_code = "UPSTREAM_UNAVAILABLE"
 
@@ -95,6 +99,30 @@ class UpstreamUnavailable(GatewayError):
 class UpstreamTimeout(GatewayError):
     status = 504
     error_code = "UPSTREAM_TIMEOUT"
+
+
+class RedmineUnreachable(UpstreamUnavailable):
+    """A call of the gateway's own got no answer (connection failed or lost) or a 5xx."""
+
+    status = 503
+
+
+class RedmineTooSlow(UpstreamTimeout):
+    """A call of the gateway's own outlasted GATEWAY_UPSTREAM_TIMEOUT_S: as unreachable."""
+
+    status = 503
+    error_code = "UPSTREAM_UNAVAILABLE"
+
+
+class RedmineAnswerInvalid(UpstreamUnavailable):
+    """Redmine answered a call of the gateway's own with something it cannot use."""
+
+    status = 502
+    error_code = "UPSTREAM_ANSWER_INVALID"
+
+
+# Redmine cannot be asked now: what it confirmed recently may stand in (GATEWAY_IDENTITY_GRACE_H).
+REDMINE_UNREACHABLE = (RedmineUnreachable, RedmineTooSlow)
 
 
 def error_response(
@@ -132,7 +160,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except GatewayError as exc:
-        return error_response(exc.status, exc.error_code, str(exc), exc.field_errors, exc.extra)
+        response = error_response(exc.status, exc.error_code, str(exc), exc.field_errors, exc.extra)
+        if exc.status == 503:
+            response.headers[hdrs.RETRY_AFTER] = str(RETRY_AFTER_S)
+        return response
     except ValidationError as exc:
         return error_response(
             422, "VALIDATION_FAILED", "The given data was invalid.", field_errors_from(exc)

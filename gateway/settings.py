@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     identity_ttl_s: int = Field(
         default=60, ge=0, le=3600, description="How long an API key's Redmine user is cached."
     )
+    identity_grace_h: float = Field(
+        default=24,
+        ge=0,
+        le=24 * 30,
+        description="While Redmine cannot be asked, a key it confirmed this recently is still "
+        "accepted for its user's own timers, and a task and activity confirmed for that user "
+        "this recently may be timed (0: never; a key Redmine refused is never accepted).",
+    )
     task_field_id: int | None = Field(
         default=None,
         ge=1,

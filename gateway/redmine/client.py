@@ -15,10 +15,11 @@ from yarl import URL
 from gateway.errors import (
     Forbidden,
     NotFound,
+    RedmineAnswerInvalid,
     RedmineRejected,
+    RedmineTooSlow,
+    RedmineUnreachable,
     Unauthenticated,
-    UpstreamTimeout,
-    UpstreamUnavailable,
 )
 from gateway.redmine.models import (
     Activity,
@@ -254,17 +255,17 @@ def headers(api_key: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def upstream_errors(path: str) -> Iterator[None]:
-    """Transport failures and unreadable answers, as the gateway's own errors."""
+    """Transport failures (try again later) and unreadable answers, as the gateway's own errors."""
     try:
         yield
     except TimeoutError as exc:
-        raise UpstreamTimeout("Redmine did not answer in time.") from exc
+        raise RedmineTooSlow("Redmine did not answer in time; try again later.") from exc
     except aiohttp.ClientError as exc:
         log.warning("redmine call failed path=%s error=%s", path, type(exc).__name__)
-        raise UpstreamUnavailable("Redmine could not be reached.") from exc
+        raise RedmineUnreachable("Redmine could not be reached; try again later.") from exc
     except (ValueError, KeyError) as exc:  # ValidationError is a ValueError
         log.warning("redmine answer unreadable path=%s error=%s", path, type(exc).__name__)
-        raise UpstreamUnavailable("Redmine's answer could not be read.") from exc
+        raise RedmineAnswerInvalid("Redmine's answer was invalid: it could not be read.") from exc
 
 
 async def gather_or_cancel(calls: Iterable[Awaitable[T]]) -> list[T]:
@@ -300,4 +301,6 @@ def raise_for_status(status: int, path: str, body: bytes) -> None:
             messages = [body.decode("utf-8", "replace")[:500]]
         raise RedmineRejected("Redmine refused the request.", {"redmine": messages})
     log.warning("redmine answered status=%s path=%s", status, path)
-    raise UpstreamUnavailable(f"Redmine answered {status}.")
+    if status >= 500:
+        raise RedmineUnreachable(f"Redmine answered {status}; try again later.")
+    raise RedmineAnswerInvalid(f"Redmine's answer was invalid: an unexpected {status}.")

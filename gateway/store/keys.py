@@ -13,6 +13,7 @@ class CacheKind(StrEnum):
     USER = "user"
     ACTIVITIES = "activities"
     ANALYTICS = "analytics"
+    CONFIRMED = "confirmed"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from gateway.rounding import RoundingPolicy, hours_for, rounded_minutes
 from gateway.timers.daysplit import allocate, local_days
 from gateway.timers.models import Portion
 
-# Clients' clocks drift: an end this little in the future is taken as "now".
+# Clients' clocks drift: an end this little in the future is taken as "now", and one this little
+# before the start (taken by the gateway's clock) as the start.
 CLOCK_SKEW = dt.timedelta(seconds=60)
 MANUAL_ENTRY_MAX = dt.timedelta(hours=24)
 
@@ -36,13 +37,13 @@ def as_aware(moment: dt.datetime, zone: ZoneInfo, field: str) -> dt.datetime:
 def checked_end(
     started_at: dt.datetime, ended_at: dt.datetime, now: dt.datetime, field: str
 ) -> dt.datetime:
-    if ended_at < started_at:
+    if ended_at < started_at - CLOCK_SKEW:
         raise ValidationFailed(
             "The end is before the start.", {field: ["Must not be before the start."]}
         )
     if ended_at > now + CLOCK_SKEW:
         raise ValidationFailed("The end is in the future.", {field: ["Must not be in the future."]})
-    return min(ended_at, now)
+    return max(started_at, min(ended_at, now))
 
 
 def checked_manual_span(started_at: dt.datetime, ended_at: dt.datetime) -> None:

@@ -20,6 +20,7 @@ from gateway.timers.models import (
     Timer,
     timer_view,
 )
+from gateway.timers.purpose import PurposeResolver
 from gateway.timers.recorder import Recorder
 from gateway.timers.rules import (
     EntryPlan,
@@ -29,7 +30,6 @@ from gateway.timers.rules import (
     keep_posted,
     plan_portions,
 )
-from gateway.timers.tasks import TaskResolver
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class TimerService:
         self,
         store: RedisStore,
         redmine: RedmineClient,
-        tasks: TaskResolver,
+        purposes: PurposeResolver,
         recorder: Recorder,
         vault: KeyVault,
         clock: Clock,
@@ -58,7 +58,7 @@ class TimerService:
     ) -> None:
         self._store = store
         self._redmine = redmine
-        self._tasks = tasks
+        self._purposes = purposes
         self._recorder = recorder
         self._vault = vault
         self._clock = clock
@@ -69,7 +69,7 @@ class TimerService:
         """A running timer, or (with both ends given) a manual entry posted at once."""
         if request.started_at is not None or request.ended_at is not None:
             return Started(await self._manual(caller, request))
-        timer = await self._new_timer(caller, request)
+        timer = await self._new_timer(caller, request, manual=False)
         running_id = await self._store.create_timer(timer, exclusive=True)
         if running_id is None:
             await self._store.invalidate_analytics(caller.user_id)
@@ -118,7 +118,7 @@ class TimerService:
         assert ended_at is not None
         activity_id = timer.activity_id
         if request.activity_id is not None:
-            activity_id = await self._tasks.activity_id(caller, request.activity_id)
+            activity_id = await self._purposes.stop_activity(caller, request.activity_id)
         stopped = timer.model_copy(
             update={
                 "status": "pending",
@@ -183,7 +183,7 @@ class TimerService:
             started_at, as_aware(request.ended_at, self._plan.zone, "ended_at"), now, "ended_at"
         )
         checked_manual_span(started_at, ended_at)
-        template = await self._new_timer(caller, request)
+        template = await self._new_timer(caller, request, manual=True)
         timer = template.model_copy(
             update={
                 "started_at": started_at,
@@ -216,22 +216,19 @@ class TimerService:
             return pending
         return timer
 
-    async def _new_timer(self, caller: Caller, request: StartRequest) -> Timer:
-        task = await self._tasks.task(caller, request.task_uuid, request.project_slug)
-        activity_id = await self._tasks.activity_id(caller, request.activity_id)
-        description = request.description or ""
-        await self._tasks.check_loggable(caller, task, activity_id, description)
+    async def _new_timer(self, caller: Caller, request: StartRequest, *, manual: bool) -> Timer:
+        purpose = await self._purposes.purpose(caller, request, manual=manual)
         now = self._clock.now()
         return Timer(
             id=await self._store.next_timer_id(),
             user=caller.owner,
             task_uuid=request.task_uuid,
-            issue_id=task.issue_id,
-            project_id=task.project_id,
-            project_slug=task.project_slug,
+            issue_id=purpose.issue_id,
+            project_id=purpose.project_id,
+            project_slug=purpose.project_slug,
             company_slug=request.company_slug,
-            description=description,
-            activity_id=activity_id,
+            description=request.description or "",
+            activity_id=purpose.activity_id,
             started_at=now,
             created_at=now,
         )

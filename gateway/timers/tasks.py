@@ -29,6 +29,14 @@ class Task:
     project_slug: str
 
 
+def check_project_slug(task_uuid: str, requested: str | None, actual: str) -> None:
+    if requested is not None and requested != actual:
+        raise ValidationFailed(
+            "The task belongs to another project.",
+            {"project_slug": [f"Task {task_uuid} is in project {actual!r}."]},
+        )
+
+
 class CachedIssueId(BaseModel):
     issue_id: int
 
@@ -51,11 +59,7 @@ class TaskResolver:
         issue_id = await self.issue_id(caller, task_uuid)
         issue = await self._redmine.issue(caller.api_key, issue_id)
         project = await self.project(caller, issue.project.id)
-        if project_slug is not None and project_slug != project.identifier:
-            raise ValidationFailed(
-                "The task belongs to another project.",
-                {"project_slug": [f"Task {task_uuid} is in project {project.identifier!r}."]},
-            )
+        check_project_slug(task_uuid, project_slug, project.identifier)
         return Task(issue_id=issue.id, project_id=project.id, project_slug=project.identifier)
 
     async def activity_id(self, caller: Caller, requested: int | None) -> int:

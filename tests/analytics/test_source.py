@@ -154,7 +154,9 @@ async def test_a_failing_page_fails_the_request_in_the_gateways_shape(
 
     monkeypatch.setattr(gw.redmine, "_respond", respond)
     mark = gw.mark()
-    assert_error(await ask(gw, "team"), 502, "UPSTREAM_UNAVAILABLE")
+    reply = await ask(gw, "team")
+    assert_error(reply, 503, "UPSTREAM_UNAVAILABLE")
+    assert reply.headers["Retry-After"] == "30"
     assert len(calls_to(gw, mark, ENTRIES)) > 1  # the first page was fine
 
 

@@ -31,12 +31,18 @@ class Canned:
 
 
 class FakeRedmine:
-    """Answers queued responses in order, then the default; `calls` holds what it received."""
+    """Answers queued responses in order, then the default; `calls` holds what it received.
+
+    `outage` answers every request alike while it is set: `Canned(drop_connection=True)` for a
+    Redmine that cannot be reached, `Canned(status=503)` for one that is down for maintenance.
+    """
 
     def __init__(self) -> None:
         self.calls: list[RecordedRequest] = []
         self.queued: deque[Canned] = deque()
         self.default = Canned()
+        # While set, every request gets this answer (e.g. an outage), ahead of any queued one.
+        self.outage: Canned | None = None
         self.url = ""
         self.app = web.Application()
         self.app.router.add_route("*", "/{anything:.*}", self._handle)
@@ -61,7 +67,7 @@ class FakeRedmine:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         await self._record(request)
-        canned = self.queued.popleft() if self.queued else self.default
+        canned = self.outage or (self.queued.popleft() if self.queued else self.default)
         if canned.delay_s:
             await asyncio.sleep(canned.delay_s)
         if canned.drop_connection:

@@ -4,6 +4,7 @@ import base64
 import binascii
 import json
 import re
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,7 +13,7 @@ from typing import NoReturn, TypeVar
 
 from aiohttp import web
 
-from tests.fakes.redmine import FakeRedmine
+from tests.fakes.redmine import Canned, FakeRedmine
 from tests.fakes.redmine_payloads import (
     Json,
     activities_json,
@@ -87,6 +88,7 @@ class FakeRedmineApi(FakeRedmine):
             self.state.seed_default()
         self._answers_to_lose = 0
         self._entry_posts_to_refuse = 0
+        self._post_faults: deque[Canned] = deque()
         entry_path = re.compile(r"/time_entries/([^/]+)\.json")
         self._routes: tuple[tuple[str, re.Pattern[str], Callable[[Call], web.Response]], ...] = (
             ("GET", re.compile(r"/users/current\.json"), self._current_user),
@@ -131,11 +133,19 @@ class FakeRedmineApi(FakeRedmine):
 
     # -- HTTP -----------------------------------------------------------------------------------
 
+    def fault_next_posts(self, *faults: Canned) -> None:
+        """The next POST /time_entries.json get these answers in order, unprocessed (the dry run
+        of a start or manual entry is such a post too); other requests are answered as usual."""
+        self._post_faults.extend(faults)
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        if self.queued:
+        creates = request.method == "POST" and request.path == "/time_entries.json"
+        if self.queued or self.outage:
+            return await super()._handle(request)
+        if creates and self._post_faults:
+            self.queue(self._post_faults.popleft())
             return await super()._handle(request)
         body = await self._record(request)
-        creates = request.method == "POST" and request.path == "/time_entries.json"
         if creates and self._entry_posts_to_refuse and b'"hours"' in body:
             self._entry_posts_to_refuse -= 1
             return web.Response(status=503, text="Service Unavailable")

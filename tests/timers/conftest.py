@@ -3,7 +3,7 @@
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -49,6 +49,7 @@ class Reply:
     status: int
     body: Any  # the parsed JSON, None when the body is empty
     content_type: str
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def data(self) -> Any:
@@ -106,7 +107,8 @@ class Gateway:
         url = URL(str(self.client.make_url("/")).rstrip("/") + path, encoded=True)
         async with self.client.session.request(method, url, headers=sent, data=payload) as response:
             text = await response.text()
-            return Reply(response.status, json.loads(text) if text else None, response.content_type)
+            body = json.loads(text) if text else None
+            return Reply(response.status, body, response.content_type, response.headers)
 
     async def start(self, login: str = "alice", *, expect: int = 201, **fields: Any) -> Any:
         """POST /time-trackings (task 1 unless named); the `data` of the expected answer."""

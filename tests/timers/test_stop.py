@@ -73,7 +73,7 @@ async def test_stop_at_a_given_end(gw: Gateway, name: str) -> None:
 
 @pytest.mark.parametrize(
     ("end", "message"),
-    [("2026-03-02T08:59:00Z", "before the start"), ("2026-03-02T09:35:00Z", "future")],
+    [("2026-03-02T08:58:30Z", "before the start"), ("2026-03-02T09:35:00Z", "future")],
 )
 async def test_an_impossible_end_is_422_and_the_timer_keeps_running(
     gw: Gateway, end: str, message: str
@@ -85,6 +85,21 @@ async def test_an_impossible_end_is_422_and_the_timer_keeps_running(
     assert message in reply.body["message"]
     assert (await gw.show(started["id"])).data["status"] == "running"
     assert gw.redmine.entries_for(ALICE) == []
+
+
+@pytest.mark.parametrize("end", ["2026-03-02T08:59:30Z", "2026-03-02T08:59:00Z"])
+async def test_an_end_at_most_a_minute_before_the_start_is_taken_as_the_start(
+    gw: Gateway, end: str
+) -> None:
+    # The client's clock is behind the gateway's, as for an end a little in the future.
+    started = await gw.start()
+    assert started["started_at"] == "2026-03-02T09:00:00Z"
+    gw.clock.advance(minutes=30)
+    stopped = await gw.stop(started["id"], end=end)
+    assert stopped["ended_at"] == stopped["started_at"]
+    assert (stopped["status"], stopped["duration_seconds"]) == ("recorded", 0)
+    [entry] = gw.redmine.entries_for(ALICE)
+    assert float(entry.hours) == 0.25  # the least ever posted: one increment
 
 
 async def test_stop_takes_description_activity_and_company_from_the_request(gw: Gateway) -> None:
