@@ -9,6 +9,10 @@ from collections.abc import AsyncIterator, Callable
 import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gateway import routes
 from gateway.analytics.cache import ResultCache
@@ -49,6 +53,11 @@ log = logging.getLogger(__name__)
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 OUTBOX_POLL_S = 1.0
+# Redis calls: retried this many times on a broken connection, backing off up to the cap; a
+# connection idle this long is checked with PING before it is used again.
+REDIS_RETRIES = 2
+REDIS_BACKOFF_CAP_S = 0.5
+REDIS_HEALTH_CHECK_S = 15
 # Lookups of other users' names change rarely and are not security decisions.
 USER_DIRECTORY_TTL_S = 300
 
@@ -92,7 +101,18 @@ def redis_ctx(injected: Redis | None) -> CleanupContext:
 
 def open_redis(settings: Settings) -> Redis:
     if settings.redis_url is not None:
-        return Redis.from_url(str(settings.redis_url), decode_responses=True)
+        timeout_s = settings.redis_timeout_s
+        return Redis.from_url(
+            str(settings.redis_url),
+            decode_responses=True,
+            socket_connect_timeout=timeout_s,
+            socket_timeout=timeout_s,
+            # A pooled connection that a Redis restart left dead is retried on a new one, a
+            # bounded number of times, instead of failing the request.
+            retry=Retry(ExponentialBackoff(cap=REDIS_BACKOFF_CAP_S), REDIS_RETRIES),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
+            health_check_interval=REDIS_HEALTH_CHECK_S,
+        )
     log.warning(
         "GATEWAY_REDIS_URL is not set: using the embedded in-process store; "
         "running timers will not survive a restart"

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from aiohttp import hdrs, web
 from pydantic import ValidationError
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,13 @@ class RedmineAnswerInvalid(UpstreamUnavailable):
     error_code = "UPSTREAM_ANSWER_INVALID"
 
 
+class StoreUnavailable(GatewayError):
+    """Redis did not answer (down, restarting, paused, or too slow): nothing was half-written."""
+
+    status = 503
+    error_code = "STORE_UNAVAILABLE"
+
+
 # Redmine cannot be asked now: what it confirmed recently may stand in (GATEWAY_IDENTITY_GRACE_H).
 REDMINE_UNREACHABLE = (RedmineUnreachable, RedmineTooSlow)
 
@@ -168,6 +176,23 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(
             422, "VALIDATION_FAILED", "The given data was invalid.", field_errors_from(exc)
         )
+    except RedisError as exc:
+        # An outage, not a bug: one line, no traceback. Every write is one script or one
+        # transaction, so the request either happened whole or not at all; repeating it is safe.
+        log.warning(
+            "store unavailable method=%s path=%s error=%s",
+            request.method,
+            request.path,
+            type(exc).__name__,
+        )
+        response = error_response(
+            StoreUnavailable.status,
+            StoreUnavailable.error_code,
+            "The timer store (Redis) is unavailable; try again shortly.",
+            {},
+        )
+        response.headers[hdrs.RETRY_AFTER] = str(RETRY_AFTER_S)
+        return response
     except web.HTTPException:
         raise
     except Exception:

@@ -22,6 +22,13 @@ class Settings(BaseSettings):
         description="redis:// or rediss:// URL; unset: an embedded in-process store "
         "(timers do not survive a restart).",
     )
+    redis_timeout_s: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="Time to connect to Redis and for each Redis command; beyond it a request "
+        "answers 503 STORE_UNAVAILABLE.",
+    )
     key_prefix: str = Field(
         default="tg", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$", description="Redis key prefix."
     )

@@ -125,3 +125,58 @@ def _read(path: Path) -> str:
         return path.read_text(errors="replace")
     except FileNotFoundError:
         return "(no log written)"
+
+
+@dataclass
+class ControlledRedis:
+    """A redis-server with AOF on one port that a test can restart, pause and resume."""
+
+    binary: str
+    port: int
+    workdir: Path
+    process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://{HOST}:{self.port}/0"
+
+    async def start(self) -> None:
+        # Every write is on disk before it is acknowledged, so a restart loses nothing.
+        self.process = await asyncio.create_subprocess_exec(
+            self.binary,
+            *("--port", str(self.port), "--bind", HOST, "--save", ""),
+            *("--appendonly", "yes", "--appendfsync", "always"),
+            *("--dir", str(self.workdir), "--logfile", str(self.workdir / "redis.log")),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        if not await _answers_ping(self.process, self.port):
+            log = await asyncio.to_thread(_read, self.workdir / "redis.log")
+            raise RedisServerError(f"redis-server did not start on port {self.port}; log:\n{log}")
+
+    async def stop(self) -> None:
+        if self.process is not None:
+            self.resume()
+            await _stop(self.process)
+
+    def pause(self) -> None:
+        """SIGSTOP: the server keeps its connections but answers nothing (a hung Redis)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGCONT)
+
+
+@asynccontextmanager
+async def controlled_redis() -> AsyncIterator[ControlledRedis]:
+    workdir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="realredis-aof-"))
+    server = ControlledRedis(redis_server_binary(), free_port(), workdir)
+    try:
+        await server.start()
+        yield server
+    finally:
+        await server.stop()
+        await asyncio.to_thread(shutil.rmtree, workdir, True)
