@@ -9,6 +9,10 @@ from collections.abc import AsyncIterator, Callable
 import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gateway import routes
 from gateway.analytics.cache import ResultCache
@@ -32,7 +36,7 @@ from gateway.identity import IdentityResolver, UserDirectory
 from gateway.redmine.client import RedmineClient
 from gateway.rounding import RoundingPolicy
 from gateway.secrets import KeyVault
-from gateway.settings import Settings
+from gateway.settings import REDIS_BACKOFF_BASE_S, REDIS_BACKOFF_CAP_S, Settings
 from gateway.store.keys import Keys
 from gateway.store.redis import RedisStore
 from gateway.timers.listing import TimeTrackingLister
@@ -89,7 +93,20 @@ def redis_ctx(injected: Redis | None) -> CleanupContext:
 
 def open_redis(settings: Settings) -> Redis:
     if settings.redis_url is not None:
-        return Redis.from_url(str(settings.redis_url), decode_responses=True)
+        # Bounded everywhere: a silent Redis fails a command (503) instead of holding a request
+        # forever, and a connection a restart left dead is replaced, not reported.
+        return Redis.from_url(
+            str(settings.redis_url),
+            decode_responses=True,
+            socket_connect_timeout=settings.redis_timeout_s,
+            socket_timeout=settings.redis_timeout_s,
+            retry=Retry(
+                ExponentialBackoff(cap=REDIS_BACKOFF_CAP_S, base=REDIS_BACKOFF_BASE_S),
+                settings.redis_retries,
+            ),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
+            health_check_interval=settings.redis_health_check_interval_s,
+        )
     log.warning(
         "GATEWAY_REDIS_URL is not set: using the embedded in-process store; "
         "running timers will not survive a restart"
