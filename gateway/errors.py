@@ -6,16 +6,23 @@ from typing import ClassVar
 
 from aiohttp import web
 from pydantic import ValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FieldErrors = Mapping[str, Sequence[str]]
+# Sent as Retry-After with every 503: long enough for a Redis or app restart to finish.
+RETRY_AFTER_S = 5
 
 
 class GatewayError(Exception):
     status: ClassVar[int] = 500
     error_code: ClassVar[str] = "INTERNAL_ERROR"
+    # Seconds a client is asked to wait (Retry-After) when the status is 503.
+    retry_after_s: ClassVar[int] = RETRY_AFTER_S
 
     def __init__(
         self,
@@ -97,16 +104,49 @@ class UpstreamTimeout(GatewayError):
     error_code = "UPSTREAM_TIMEOUT"
 
 
+class StoreUnavailable(GatewayError):
+    """Redis is down, restarting or too slow to answer."""
+
+    status = 503
+    error_code = "STORE_UNAVAILABLE"
+
+
+class AppTimeout(GatewayError):
+    """The gateway's own app (timers, analytics, readiness) did not answer the front in time."""
+
+    status = 504
+    error_code = "GATEWAY_TIMEOUT"
+
+
+class AppUnavailable(GatewayError):
+    """The front could not reach the gateway's own app."""
+
+    status = 503
+    error_code = "SERVICE_UNAVAILABLE"
+
+
 def error_response(
     status: int,
     error_code: str,
     message: str,
     field_errors: FieldErrors,
     extra: Mapping[str, object] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> web.Response:
     return web.json_response(
-        error_document(error_code, message, field_errors, extra), status=status
+        error_document(error_code, message, field_errors, extra), status=status, headers=headers
     )
+
+
+def gateway_error_response(exc: GatewayError) -> web.Response:
+    return error_response(
+        exc.status, exc.error_code, str(exc), exc.field_errors, exc.extra, retry_headers(exc)
+    )
+
+
+def retry_headers(exc: GatewayError) -> dict[str, str]:
+    """Retry-After for every 503 the gateway gives, whichever error it comes from."""
+    return {"Retry-After": str(exc.retry_after_s)} if exc.status == 503 else {}
 
 
 def error_document(
@@ -132,7 +172,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except GatewayError as exc:
-        return error_response(exc.status, exc.error_code, str(exc), exc.field_errors, exc.extra)
+        return gateway_error_response(exc)
+    except RedisError as exc:
+        return gateway_error_response(store_unavailable(request, exc))
     except ValidationError as exc:
         return error_response(
             422, "VALIDATION_FAILED", "The given data was invalid.", field_errors_from(exc)
@@ -142,3 +184,24 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         log.exception("unhandled error method=%s path=%s", request.method, request.path)
         return error_response(500, "INTERNAL_ERROR", "unexpected error", {})
+
+
+def store_unavailable(request: web.Request, exc: RedisError) -> StoreUnavailable:
+    """Every Redis failure is answered 503; an outage (no connection, a timeout) is expected and
+    gets one warning line, anything else Redis refused also names its message."""
+    if isinstance(exc, RedisConnectionError | RedisTimeoutError):
+        log.warning(
+            "store unavailable method=%s path=%s error=%s",
+            request.method,
+            request.path,
+            type(exc).__name__,
+        )
+    else:
+        log.error(
+            "store refused method=%s path=%s error=%s detail=%s",
+            request.method,
+            request.path,
+            type(exc).__name__,
+            exc,
+        )
+    return StoreUnavailable("The timer store (Redis) is unavailable; try again shortly.")
