@@ -1,6 +1,7 @@
 """The front answers /-/healthz itself, and gives its own app a deadline (504, not a hang)."""
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -11,12 +12,16 @@ from fakeredis import FakeAsyncRedis
 from pytest_aiohttp import AiohttpClient
 
 from gateway.app import create_app
-from gateway.errors import Handler
+from gateway.errors import AppUnavailable, Handler
+from gateway.front.connection import ClientConnection
+from gateway.front.open_connections import OpenConnections
+from gateway.front.request import IncomingRequest
 from gateway.front.server import OWN_APP_CONNECTIONS
+from gateway.proxy import Proxy
 from gateway.settings import Settings
 from tests.fakes.redmine import FakeRedmine
 from tests.front_server import GatewayTestServer
-from tests.front_wire import Wire
+from tests.front_wire import FakeTransport, Wire
 
 # A request that hangs fails its test here instead of holding it (a bound, not an assertion).
 ANSWER_BOUND_S = 10.0
@@ -117,3 +122,19 @@ async def test_a_stuck_app_answers_504_in_the_error_shape(
     # Redmine is still reached as ever.
     async with asyncio.timeout(ANSWER_BOUND_S), gateway.get("/projects.json") as response:
         assert response.status == 200
+
+
+async def test_a_503_the_front_writes_carries_retry_after() -> None:
+    async def respond(request: IncomingRequest, client: ClientConnection) -> bool:
+        return True
+
+    transport = FakeTransport()
+    connection = ClientConnection(respond, Proxy.refuse, OpenConnections())
+    connection.connection_made(transport)
+    Proxy.refuse(AppUnavailable("The gateway could not answer; try again."), connection)
+    connection.connection_lost(None)
+    head, _, body = transport.written.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 503 Service Unavailable\r\n")
+    retry_after = b"\r\nRetry-After: %d\r\n" % AppUnavailable.retry_after_s
+    assert retry_after in head + b"\r\n"
+    assert json.loads(body)["error_code"] == "SERVICE_UNAVAILABLE"
