@@ -41,8 +41,10 @@ class Settings(BaseSettings):
         ge=0,
         le=5,
         description="Further tries of a Redis command whose connection dropped or timed out, "
-        "after a short exponential back-off; a request waits on a silent Redis for about "
-        "(1 + retries) x 2 x GATEWAY_REDIS_TIMEOUT_S at most.",
+        "after a short exponential back-off. redis-py also retries the connect and handshake "
+        "within each try, so a silent (hung) Redis holds a request for at most about "
+        "(1 + retries) x (2 + retries) x GATEWAY_REDIS_TIMEOUT_S plus back-off (12 s with the "
+        "defaults); a stopped one (connection refused) fails at once.",
     )
     redis_health_check_interval_s: int = Field(
         default=5,
