@@ -37,7 +37,7 @@ from gateway.identity import IdentityResolver, UserDirectory
 from gateway.redmine.client import RedmineClient
 from gateway.rounding import RoundingPolicy
 from gateway.secrets import KeyVault
-from gateway.settings import Settings
+from gateway.settings import REDIS_BACKOFF_BASE_S, REDIS_BACKOFF_CAP_S, Settings
 from gateway.store.keys import Keys
 from gateway.store.redis import RedisStore
 from gateway.timers.listing import TimeTrackingLister
@@ -53,11 +53,6 @@ log = logging.getLogger(__name__)
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 OUTBOX_POLL_S = 1.0
-# Redis calls: retried this many times on a broken connection, backing off up to the cap; a
-# connection idle this long is checked with PING before it is used again.
-REDIS_RETRIES = 2
-REDIS_BACKOFF_CAP_S = 0.5
-REDIS_HEALTH_CHECK_S = 15
 # Lookups of other users' names change rarely and are not security decisions.
 USER_DIRECTORY_TTL_S = 300
 
@@ -101,17 +96,19 @@ def redis_ctx(injected: Redis | None) -> CleanupContext:
 
 def open_redis(settings: Settings) -> Redis:
     if settings.redis_url is not None:
-        timeout_s = settings.redis_timeout_s
+        # Bounded everywhere: a silent Redis fails a command (503) instead of holding a request
+        # forever, and a connection a restart left dead is replaced, not reported.
         return Redis.from_url(
             str(settings.redis_url),
             decode_responses=True,
-            socket_connect_timeout=timeout_s,
-            socket_timeout=timeout_s,
-            # A pooled connection that a Redis restart left dead is retried on a new one, a
-            # bounded number of times, instead of failing the request.
-            retry=Retry(ExponentialBackoff(cap=REDIS_BACKOFF_CAP_S), REDIS_RETRIES),
+            socket_connect_timeout=settings.redis_timeout_s,
+            socket_timeout=settings.redis_timeout_s,
+            retry=Retry(
+                ExponentialBackoff(cap=REDIS_BACKOFF_CAP_S, base=REDIS_BACKOFF_BASE_S),
+                settings.redis_retries,
+            ),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
-            health_check_interval=REDIS_HEALTH_CHECK_S,
+            health_check_interval=settings.redis_health_check_interval_s,
         )
     log.warning(
         "GATEWAY_REDIS_URL is not set: using the embedded in-process store; "

@@ -4,21 +4,25 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import ClassVar
 
-from aiohttp import hdrs, web
+from aiohttp import web
 from pydantic import ValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FieldErrors = Mapping[str, Sequence[str]]
-# What a 503 tells the client to wait before trying again.
-RETRY_AFTER_S = 30
+# Sent as Retry-After with every 503: long enough for a Redis or app restart to finish.
+RETRY_AFTER_S = 5
 
 
 class GatewayError(Exception):
     status: ClassVar[int] = 500
     error_code: ClassVar[str] = "INTERNAL_ERROR"
+    # Seconds a client is asked to wait (Retry-After) when the status is 503.
+    retry_after_s: ClassVar[int] = RETRY_AFTER_S
 
     def __init__(
         self,
@@ -123,7 +127,7 @@ class RedmineAnswerInvalid(UpstreamUnavailable):
 
 
 class StoreUnavailable(GatewayError):
-    """Redis did not answer (down, restarting, paused, or too slow): nothing was half-written."""
+    """Redis is down, restarting or too slow to answer."""
 
     status = 503
     error_code = "STORE_UNAVAILABLE"
@@ -133,16 +137,42 @@ class StoreUnavailable(GatewayError):
 REDMINE_UNREACHABLE = (RedmineUnreachable, RedmineTooSlow)
 
 
+class AppTimeout(GatewayError):
+    """The gateway's own app (timers, analytics, readiness) did not answer the front in time."""
+
+    status = 504
+    error_code = "GATEWAY_TIMEOUT"
+
+
+class AppUnavailable(GatewayError):
+    """The front could not reach the gateway's own app."""
+
+    status = 503
+    error_code = "SERVICE_UNAVAILABLE"
+
+
 def error_response(
     status: int,
     error_code: str,
     message: str,
     field_errors: FieldErrors,
     extra: Mapping[str, object] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> web.Response:
     return web.json_response(
-        error_document(error_code, message, field_errors, extra), status=status
+        error_document(error_code, message, field_errors, extra), status=status, headers=headers
     )
+
+
+def gateway_error_response(exc: GatewayError) -> web.Response:
+    return error_response(
+        exc.status, exc.error_code, str(exc), exc.field_errors, exc.extra, retry_headers(exc)
+    )
+
+
+def retry_headers(exc: GatewayError) -> dict[str, str]:
+    """Retry-After for every 503 the gateway gives, whichever error it comes from."""
+    return {"Retry-After": str(exc.retry_after_s)} if exc.status == 503 else {}
 
 
 def error_document(
@@ -168,33 +198,36 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except GatewayError as exc:
-        response = error_response(exc.status, exc.error_code, str(exc), exc.field_errors, exc.extra)
-        if exc.status == 503:
-            response.headers[hdrs.RETRY_AFTER] = str(RETRY_AFTER_S)
-        return response
+        return gateway_error_response(exc)
+    except RedisError as exc:
+        return gateway_error_response(store_unavailable(request, exc))
     except ValidationError as exc:
         return error_response(
             422, "VALIDATION_FAILED", "The given data was invalid.", field_errors_from(exc)
         )
-    except RedisError as exc:
-        # An outage, not a bug: one line, no traceback. Every write is one script or one
-        # transaction, so the request either happened whole or not at all; repeating it is safe.
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("unhandled error method=%s path=%s", request.method, request.path)
+        return error_response(500, "INTERNAL_ERROR", "unexpected error", {})
+
+
+def store_unavailable(request: web.Request, exc: RedisError) -> StoreUnavailable:
+    """Every Redis failure is answered 503; an outage (no connection, a timeout) is expected and
+    gets one warning line, anything else Redis refused also names its message."""
+    if isinstance(exc, RedisConnectionError | RedisTimeoutError):
         log.warning(
             "store unavailable method=%s path=%s error=%s",
             request.method,
             request.path,
             type(exc).__name__,
         )
-        response = error_response(
-            StoreUnavailable.status,
-            StoreUnavailable.error_code,
-            "The timer store (Redis) is unavailable; try again shortly.",
-            {},
+    else:
+        log.error(
+            "store refused method=%s path=%s error=%s detail=%s",
+            request.method,
+            request.path,
+            type(exc).__name__,
+            exc,
         )
-        response.headers[hdrs.RETRY_AFTER] = str(RETRY_AFTER_S)
-        return response
-    except web.HTTPException:
-        raise
-    except Exception:
-        log.exception("unhandled error method=%s path=%s", request.method, request.path)
-        return error_response(500, "INTERNAL_ERROR", "unexpected error", {})
+    return StoreUnavailable("The timer store (Redis) is unavailable; try again shortly.")

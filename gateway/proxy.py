@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 from gateway.errors import (
+    AppTimeout,
+    AppUnavailable,
     GatewayError,
     UpstreamTimeout,
     UpstreamUnavailable,
     error_document,
+    retry_headers,
 )
 from gateway.front.connection import ClientConnection
-from gateway.front.paths import is_own, routed_path
+from gateway.front.paths import is_liveness, is_own, routed_path
 from gateway.front.request import ClientGone, IncomingRequest
 from gateway.logs import redact_query
 from gateway.relay import headers as wire
@@ -30,17 +33,22 @@ RETRYABLE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 # Logged for a request whose client left before its answer was written (as nginx does).
 CLIENT_GONE_STATUS = 499
+# The app's /-/healthz answer, byte for byte, as aiohttp's json_response writes it.
+LIVENESS_BODY = b'{"status": "ok"}'
+JSON_TYPE = b"application/json; charset=utf-8"
 
 
 @dataclass(frozen=True)
 class Upstream:
     """Where requests go: its pool, the base path prefixed to every target, the Host to send when
-    the client sent none, and the total time one request may take (None: unbounded)."""
+    the client sent none, the total time one request may take (None: unbounded), and whether it
+    is the gateway's own app rather than Redmine."""
 
     pool: ConnectionPool
     base_path: bytes
     host: bytes
     timeout_s: float | None
+    is_own: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,8 +69,11 @@ class Proxy:
     async def respond(self, request: IncomingRequest, client: ClientConnection) -> bool:
         try:
             path = routed_path(request.method, request.target)
-            upstream = self._own if is_own(path) else self._redmine
-            answer = await self._relay(request, client, upstream)
+            if is_liveness(request.method, path):
+                answer = write_liveness(request, client)
+            else:
+                upstream = self._own if is_own(path) else self._redmine
+                answer = await self._relay(request, client, upstream)
         except GatewayError as exc:
             # After a CONNECT the client would send tunnel bytes, never another request.
             keeps_alive = may_continue(request, client) and request.method != "CONNECT"
@@ -88,12 +99,19 @@ class Proxy:
             try:
                 connection, head, first = await self._exchange(request, client, upstream)
             except TimeoutError as exc:
-                log.warning("upstream timeout method=%s", request.method)
+                log.warning("upstream timeout method=%s own=%s", request.method, upstream.is_own)
+                if upstream.is_own:
+                    raise AppTimeout("The gateway did not answer in time.") from exc
                 raise UpstreamTimeout("Redmine did not answer in time.") from exc
             except (UpstreamClosed, OSError) as exc:
                 log.warning(
-                    "upstream unavailable method=%s error=%s", request.method, type(exc).__name__
+                    "upstream unavailable method=%s own=%s error=%s",
+                    request.method,
+                    upstream.is_own,
+                    type(exc).__name__,
                 )
+                if upstream.is_own:
+                    raise AppUnavailable("The gateway could not answer; try again.") from exc
                 raise UpstreamUnavailable("Redmine could not be reached.") from exc
             return await self._stream_answer(request, client, connection, head, first)
         finally:
@@ -259,14 +277,23 @@ def connection_header(request: IncomingRequest, keeps_alive: bool) -> list[tuple
     return []
 
 
+def write_liveness(request: IncomingRequest, client: ClientConnection) -> Answer:
+    """The front's own 200 to GET/HEAD /-/healthz: the app and the pools are never asked."""
+    keeps_alive = may_continue(request, client)
+    body = b"" if request.method == "HEAD" else LIVENESS_BODY
+    headers = [(b"Content-Type", JSON_TYPE), (b"Content-Length", b"%d" % len(LIVENESS_BODY))]
+    headers.extend(connection_header(request, keeps_alive))
+    status_line = b"HTTP/%b 200 OK" % request.http_version.encode()
+    client.write(wire.message_head(status_line, headers) + body)
+    return Answer(200, len(body), keeps_alive)
+
+
 def write_error(client: ClientConnection, error: GatewayError, *, keeps_alive: bool) -> Answer:
     document = error_document(error.error_code, str(error), error.field_errors, error.extra)
     body = json.dumps(document).encode()
     status_line = b"HTTP/1.1 %d %b" % (error.status, HTTPStatus(error.status).phrase.encode())
-    headers = [
-        (b"Content-Type", b"application/json; charset=utf-8"),
-        (b"Content-Length", str(len(body)).encode()),
-    ]
+    headers = [(b"Content-Type", JSON_TYPE), (b"Content-Length", str(len(body)).encode())]
+    headers.extend((name.encode(), value.encode()) for name, value in retry_headers(error).items())
     if not keeps_alive:
         headers.append((b"Connection", b"close"))
     client.write(wire.message_head(status_line, headers) + body)

@@ -7,6 +7,9 @@ from pydantic import Field, HttpUrl, RedisDsn, SecretStr, field_validator, model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "GATEWAY_"
+# Between tries of a Redis command (GATEWAY_REDIS_RETRIES): 0.1 s, 0.2 s, ... never over 1 s.
+REDIS_BACKOFF_BASE_S = 0.1
+REDIS_BACKOFF_CAP_S = 1.0
 
 
 class Settings(BaseSettings):
@@ -22,15 +25,33 @@ class Settings(BaseSettings):
         description="redis:// or rediss:// URL; unset: an embedded in-process store "
         "(timers do not survive a restart).",
     )
+    key_prefix: str = Field(
+        default="tg", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$", description="Redis key prefix."
+    )
     redis_timeout_s: float = Field(
         default=2.0,
         gt=0,
         le=60,
-        description="Time to connect to Redis and for each Redis command; beyond it a request "
-        "answers 503 STORE_UNAVAILABLE.",
+        description="Time to connect to Redis, and for Redis to answer one command; past it the "
+        "command is tried again (GATEWAY_REDIS_RETRIES), then the request answers 503 "
+        "STORE_UNAVAILABLE.",
     )
-    key_prefix: str = Field(
-        default="tg", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$", description="Redis key prefix."
+    redis_retries: int = Field(
+        default=1,
+        ge=0,
+        le=5,
+        description="Further tries of a Redis command whose connection dropped or timed out, "
+        "after a short exponential back-off. redis-py also retries the connect and handshake "
+        "within each try, so a silent (hung) Redis holds a request for at most about "
+        "(1 + retries) x (2 + retries) x GATEWAY_REDIS_TIMEOUT_S plus back-off (12 s with the "
+        "defaults); a stopped one (connection refused) fails at once.",
+    )
+    redis_health_check_interval_s: int = Field(
+        default=5,
+        ge=1,
+        le=3600,
+        description="A pooled Redis connection idle this long is checked (PING) before use, so one "
+        "a Redis restart left dead is replaced instead of failing a request.",
     )
     upstream_timeout_s: float = Field(
         default=30.0,
@@ -100,6 +121,13 @@ class Settings(BaseSettings):
     )
     upstream_page_concurrency: int = Field(
         default=4, ge=1, le=32, description="Pages of a Redmine list fetched at once."
+    )
+    app_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="Total time the gateway's own answers (timers, analytics, /-/readyz) may "
+        "take, Redis and Redmine calls included, before the client gets 504 GATEWAY_TIMEOUT; "
+        "keep it above GATEWAY_UPSTREAM_TIMEOUT_S.",
     )
     analytics_cache_ttl_s: int = Field(
         default=30,

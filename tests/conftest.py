@@ -106,12 +106,8 @@ def served_gateway(aiohttp_client: AiohttpClient) -> ServedGateway:
         settings: Settings,
         redis: FakeAsyncRedis | None = None,
         client_idle_timeout_s: float = CLIENT_IDLE_TIMEOUT_S,
-        *,
-        own_store: bool = False,
     ) -> GatewayClient:
-        """`own_store`: the app opens the Redis of `settings` itself, as in production."""
-        injected = None if own_store else redis or FakeAsyncRedis(decode_responses=True)
-        app = create_app(settings, redis=injected)
+        app = create_app(settings, redis=redis or FakeAsyncRedis(decode_responses=True))
         served: TestClient[web.Request, None] = await aiohttp_client(
             GatewayTestServer(app, settings, client_idle_timeout_s)
         )

@@ -7,7 +7,6 @@ import signal
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from tests.ports import free_port
@@ -27,15 +26,64 @@ class RedisServerError(RuntimeError):
     """redis-server is missing or did not come up; real-Redis tests fail rather than skip."""
 
 
-@dataclass(frozen=True)
 class RedisServer:
-    port: int
-    pid: int
-    log_path: Path
+    """One redis-server on a fixed loopback port, which a test may stop and start again there."""
+
+    def __init__(self, binary: str, workdir: Path, port: int, *, append_only: bool) -> None:
+        self.port = port
+        self._binary = binary
+        self._workdir = workdir
+        self._append_only = append_only
+        self._process: asyncio.subprocess.Process | None = None
+        self._starts = 0
+        self.log_path = workdir / "redis-0.log"
 
     @property
     def url(self) -> str:
         return f"redis://{HOST}:{self.port}/0"
+
+    @property
+    def pid(self) -> int:
+        """The running process (e.g. for SIGSTOP); it changes with every start."""
+        assert self._process is not None, "redis-server is not running"
+        return self._process.pid
+
+    async def start(self) -> bool:
+        """Starts it on its port; True once it answers PING, False if it exited first (e.g. the
+        port was taken)."""
+        assert self._process is None, "redis-server is already running"
+        self._starts += 1
+        self.log_path = self._workdir / f"redis-{self._starts}.log"
+        # With AOF every write is fsynced before it is acknowledged, so a restart (or a kill)
+        # keeps every acknowledged write; without, nothing is ever written to disk.
+        persistence = ("--appendonly", "yes", "--appendfsync", "always")
+        self._process = await asyncio.create_subprocess_exec(
+            self._binary,
+            *("--port", str(self.port), "--bind", HOST, "--save", ""),
+            *(persistence if self._append_only else ("--appendonly", "no")),
+            *("--dir", str(self._workdir), "--logfile", str(self.log_path)),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        if await _answers_ping(self._process, self.port):
+            return True
+        await self.stop()
+        return False
+
+    async def stop(self) -> None:
+        """SIGTERM (a SIGSTOPped server is continued first), then waits for it to exit."""
+        if self._process is not None:
+            if self._process.returncode is None:
+                self._process.send_signal(signal.SIGCONT)
+            await _stop(self._process)
+            self._process = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        if not await self.start():
+            log = await asyncio.to_thread(_read, self.log_path)
+            raise RedisServerError(f"redis-server did not restart on port {self.port}; log:\n{log}")
 
 
 def redis_server_binary() -> str:
@@ -50,31 +98,27 @@ def redis_server_binary() -> str:
 
 
 @asynccontextmanager
-async def running_redis() -> AsyncIterator[RedisServer]:
-    """Starts a throw-away redis-server (no persistence), yields it once it answers PING."""
+async def running_redis(*, append_only: bool = False) -> AsyncIterator[RedisServer]:
+    """Starts a throw-away redis-server, yields it once it answers PING and stops it after.
+
+    No persistence by default; `append_only` keeps the data over a restart (`restart()`).
+    """
     binary = redis_server_binary()
     workdir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="realredis-"))
     try:
-        for attempt in range(1, START_ATTEMPTS + 1):
-            log_path = workdir / f"redis-{attempt}.log"
-            port = free_port()
-            process = await asyncio.create_subprocess_exec(
-                binary,
-                *("--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"),
-                *("--dir", str(workdir), "--logfile", str(log_path)),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
+        for _ in range(START_ATTEMPTS):
+            server = RedisServer(binary, workdir, free_port(), append_only=append_only)
             try:
-                if await _answers_ping(process, port):
-                    yield RedisServer(port=port, pid=process.pid, log_path=log_path)
+                if await server.start():
+                    yield server
                     return
             finally:
-                await _stop(process)
-            log = await asyncio.to_thread(_read, log_path)
+                await server.stop()
+            log = await asyncio.to_thread(_read, server.log_path)
             if "Address already in use" not in log:
-                raise RedisServerError(f"redis-server did not start on port {port}; log:\n{log}")
+                raise RedisServerError(
+                    f"redis-server did not start on port {server.port}; log:\n{log}"
+                )
         raise RedisServerError(f"no free port for redis-server after {START_ATTEMPTS} attempts")
     finally:
         await asyncio.to_thread(shutil.rmtree, workdir, True)
@@ -125,58 +169,3 @@ def _read(path: Path) -> str:
         return path.read_text(errors="replace")
     except FileNotFoundError:
         return "(no log written)"
-
-
-@dataclass
-class ControlledRedis:
-    """A redis-server with AOF on one port that a test can restart, pause and resume."""
-
-    binary: str
-    port: int
-    workdir: Path
-    process: asyncio.subprocess.Process | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://{HOST}:{self.port}/0"
-
-    async def start(self) -> None:
-        # Every write is on disk before it is acknowledged, so a restart loses nothing.
-        self.process = await asyncio.create_subprocess_exec(
-            self.binary,
-            *("--port", str(self.port), "--bind", HOST, "--save", ""),
-            *("--appendonly", "yes", "--appendfsync", "always"),
-            *("--dir", str(self.workdir), "--logfile", str(self.workdir / "redis.log")),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        if not await _answers_ping(self.process, self.port):
-            log = await asyncio.to_thread(_read, self.workdir / "redis.log")
-            raise RedisServerError(f"redis-server did not start on port {self.port}; log:\n{log}")
-
-    async def stop(self) -> None:
-        if self.process is not None:
-            self.resume()
-            await _stop(self.process)
-
-    def pause(self) -> None:
-        """SIGSTOP: the server keeps its connections but answers nothing (a hung Redis)."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGCONT)
-
-
-@asynccontextmanager
-async def controlled_redis() -> AsyncIterator[ControlledRedis]:
-    workdir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="realredis-aof-"))
-    server = ControlledRedis(redis_server_binary(), free_port(), workdir)
-    try:
-        await server.start()
-        yield server
-    finally:
-        await server.stop()
-        await asyncio.to_thread(shutil.rmtree, workdir, True)

@@ -6,11 +6,17 @@ from gateway.errors import BadRequest, MethodNotAllowed
 
 OWN_PATH = "/time-trackings"
 OWN_PREFIXES = (OWN_PATH + "/", "/-/")
+# Answered by the front itself: a liveness probe never waits on the app or a pool.
+LIVENESS_PATH = "/-/healthz"
 
 
 def is_own(path: str) -> bool:
     """Paths the gateway answers itself: /time-trackings, all under it, and the /-/ endpoints."""
     return path == OWN_PATH or path.startswith(OWN_PREFIXES)
+
+
+def is_liveness(method: str, path: str) -> bool:
+    return path == LIVENESS_PATH and method in ("GET", "HEAD")
 
 
 def routed_path(method: str, target: bytes) -> str:

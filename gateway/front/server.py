@@ -106,9 +106,9 @@ async def serving(
         front = FrontServer(
             Proxy(
                 redmine=redmine_upstream(settings, redmine_pool),
-                # The app bounds each of its own calls to Redmine; a total here would cut off
-                # a long analytics answer that is still making progress.
-                own=Upstream(own_pool, b"", b"localhost", timeout_s=None),
+                # A stuck app answers 504 in the error shape rather than holding the client;
+                # the bound is generous, as a long analytics answer may still be making progress.
+                own=Upstream(own_pool, b"", b"localhost", settings.app_timeout_s, is_own=True),
                 access_log=logging.getLogger(ACCESS_LOGGER) if settings.access_log else None,
             ),
             client_idle_timeout_s,

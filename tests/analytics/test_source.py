@@ -16,6 +16,7 @@ from gateway.analytics.facts import HIDDEN_ISSUE
 from gateway.analytics.records import NO_ISSUE, DateRange, Entry
 from gateway.analytics.source import Scope
 from gateway.appkeys import ENTRY_SOURCE
+from gateway.errors import RETRY_AFTER_S
 from gateway.identity import Caller
 from gateway.timers.models import Owner, Portion, Timer
 from tests.analytics.wiring import TODAY, ask, day, seed
@@ -156,7 +157,7 @@ async def test_a_failing_page_fails_the_request_in_the_gateways_shape(
     mark = gw.mark()
     reply = await ask(gw, "team")
     assert_error(reply, 503, "UPSTREAM_UNAVAILABLE")
-    assert reply.headers["Retry-After"] == "30"
+    assert reply.headers["Retry-After"] == str(RETRY_AFTER_S)
     assert len(calls_to(gw, mark, ENTRIES)) > 1  # the first page was fine
 
 

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from fakeredis import FakeAsyncRedis
 
+from gateway.errors import RETRY_AFTER_S
 from tests.fakes.redmine import Canned
 from tests.timers.conftest import ALICE, Gateway, GatewayFactory, Reply, assert_error
 
@@ -23,7 +24,7 @@ async def expire_identities(redis: FakeAsyncRedis) -> None:
 
 def assert_unavailable(reply: Reply) -> None:
     assert_error(reply, 503, "UPSTREAM_UNAVAILABLE")
-    assert reply.headers["Retry-After"] == "30"
+    assert reply.headers["Retry-After"] == str(RETRY_AFTER_S)
 
 
 async def recorded_once(gw: Gateway, timer_id: int) -> None:
