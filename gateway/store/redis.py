@@ -92,7 +92,8 @@ class RedisStore:
                 outbox_score,
             ],
         )
-        return int(running) if running else None
+        # A retried script (its first answer lost to a timeout) finds the timer it stored itself.
+        return int(running) if running and int(running) != timer.id else None
 
     async def timer(self, timer_id: int) -> Versioned:
         fields = await self._redis.hmget(self._keys.timer(timer_id), ["json", "version"])

@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from redis.exceptions import RedisError
+
 from gateway.clock import Clock
 from gateway.errors import (
     Forbidden,
@@ -92,7 +94,11 @@ class Recorder:
         try:
             return await self._post_and_settle(read, api_key, now)
         finally:
-            await self._store.unlock_posting(lock)
+            try:
+                await self._store.unlock_posting(lock)
+            except RedisError as exc:
+                # It ends with the lease anyway; the outcome of the post must not be lost.
+                log.warning("posting lock left to expire timer=%s error=%s", timer_id, exc)
 
     async def _post_and_settle(
         self, read: Versioned, api_key: str | None, now: dt.datetime
