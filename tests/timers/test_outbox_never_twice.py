@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gateway.appkeys import REDMINE, STORE
+from gateway.appkeys import STORE
 from gateway.errors import UpstreamUnavailable
 from gateway.redmine.client import RedmineClient
 from gateway.redmine.models import RedmineTimeEntry, TimeEntryDraft
@@ -47,6 +47,23 @@ async def split_timer_stopped(gw: Gateway, **stop_fields: Any) -> tuple[Any, Any
     gw.clock.advance(hours=2)
     reply = await gw.request("PUT", f"/time-trackings/{started['id']}", body=stop_fields)
     return started, reply
+
+
+def before_second_post(
+    monkeypatch: pytest.MonkeyPatch, action: Callable[[], Awaitable[None]]
+) -> None:
+    """Runs `action` before the second time entry post goes out (the second day's)."""
+    original: Create = RedmineClient.create_time_entry
+    posts = 0
+
+    async def create(client: RedmineClient, key: str, entry: TimeEntryDraft) -> RedmineTimeEntry:
+        nonlocal posts
+        posts += 1
+        if posts == 2:
+            await action()
+        return await original(client, key, entry)
+
+    monkeypatch.setattr(RedmineClient, "create_time_entry", create)
 
 
 def entries_by_day(gw: Gateway) -> dict[dt.date, int]:
@@ -127,19 +144,11 @@ async def test_a_failed_lookup_never_forgets_a_known_entry(
     make_gateway: GatewayFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gw = await make_gateway(split_at_midnight=True)
-    original: Create = RedmineClient.create_time_entry
-    posts = 0
 
-    async def second_post_unreachable(
-        client: RedmineClient, key: str, entry: TimeEntryDraft
-    ) -> RedmineTimeEntry:
-        nonlocal posts
-        posts += 1
-        if posts == 2:
-            raise UpstreamUnavailable("Redmine could not be reached.")
-        return await original(client, key, entry)
+    async def unreachable() -> None:
+        raise UpstreamUnavailable("Redmine could not be reached.")
 
-    monkeypatch.setattr(RedmineClient, "create_time_entry", second_post_unreachable)
+    before_second_post(monkeypatch, unreachable)
     started, reply = await split_timer_stopped(gw)
     assert reply.status == 202, reply.body
     [day_one] = gw.redmine.entries_for(ALICE)
@@ -157,23 +166,13 @@ async def test_an_attempt_that_overruns_its_lease_gives_way_without_posting_twic
     # Redmine takes the first day's post, then hangs on the second: the attempt must give up
     # inside its deadline, and the one that takes over after its lease posts the second day once.
     gw = await make_gateway(split_at_midnight=True, upstream_timeout_s=0.2)
-    original: Create = RedmineClient.create_time_entry
     hung, release = asyncio.Event(), asyncio.Event()
-    posts = 0
 
-    async def second_post_hangs(
-        client: RedmineClient, key: str, entry: TimeEntryDraft
-    ) -> RedmineTimeEntry:
-        nonlocal posts
-        posts += 1
-        if posts == 2:
-            hung.set()
-            await release.wait()
-        return await original(client, key, entry)
+    async def hang() -> None:
+        hung.set()
+        await release.wait()
 
-    monkeypatch.setattr(
-        gw.app[REDMINE], "create_time_entry", second_post_hangs.__get__(gw.app[REDMINE])
-    )
+    before_second_post(monkeypatch, hang)
     stop = asyncio.create_task(split_timer_stopped(gw))
     await asyncio.wait_for(hung.wait(), timeout=10)
     # Bounded so that a gateway that waits forever fails here instead of hanging the suite.
