@@ -8,8 +8,10 @@ connection is closed unanswered.
 """
 
 import asyncio
+import json
 import random
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -71,6 +73,9 @@ class FaultProxy:
         self.is_faulty = True
         self.is_unreachable = False
         self.injected: Counter[str] = Counter()
+        # What became of each POST /time_entries.json, by the entry's comments (the description).
+        self.posts: defaultdict[str, list[str]] = defaultdict(list)
+        self.epoch = 0.0  # loop time the post log counts from (the load's start)
         self._rng = random.Random(seed)
         self._gateway_timeout_s = gateway_timeout_s
         self._session: aiohttp.ClientSession | None = None
@@ -78,7 +83,7 @@ class FaultProxy:
         self.app.router.add_route("*", "/{anything:.*}", self._handle)
         self.app.cleanup_ctx.append(self._session_ctx)
 
-    async def _session_ctx(self, _app: web.Application):  # type: ignore[no-untyped-def]
+    async def _session_ctx(self, _app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=UPSTREAM_TIMEOUT_S)
         async with aiohttp.ClientSession(timeout=timeout, auto_decompress=False) as session:
             self._session = session
@@ -86,25 +91,38 @@ class FaultProxy:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
+        began = asyncio.get_running_loop().time()
+        outcome, response = await self._answer(request, body)
+        post = _posted_entry(request, body)
+        if post is not None:
+            comments, dry_run = post
+            kind = "dry run" if dry_run else "post"
+            self.posts[comments].append(f"{kind} at {began - self.epoch:.1f} s: {outcome}")
+        return response
+
+    async def _answer(self, request: web.Request, body: bytes) -> tuple[str, web.Response]:
+        """What happened to the request (for the post log) and what the client gets."""
         if self.is_unreachable:
             self.injected["unreachable"] += 1
-            return _close(request)
+            return "unreachable", _close(request)
         fault = self._fault_for(request)
         if fault == "drop":
-            return _close(request)
+            return "dropped before Redmine", _close(request)
         if fault == "503":
-            return web.json_response(
-                {"error": "injected"}, status=503, headers={"Retry-After": "1"}
-            )
+            headers = {"Retry-After": "1"}
+            return "503", web.json_response({"error": "injected"}, status=503, headers=headers)
         try:
             response = await self._forward(request, body)
-        except (aiohttp.ClientError, TimeoutError):
-            return _close(request)  # Redmine itself is down: the gateway sees what it would
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            # Redmine itself is down: the gateway sees what it would.
+            return f"Redmine failed: {type(exc).__name__}", _close(request)
         if fault == "lost":
-            return _close(request)
+            return f"Redmine answered {response.status}, answer lost", _close(request)
         if fault in ("slow_over", "slow_under"):
-            await asyncio.sleep(self._delay(fault))
-        return response
+            delay = self._delay(fault)
+            await asyncio.sleep(delay)
+            return f"Redmine answered {response.status}, held {delay:.1f} s", response
+        return f"Redmine answered {response.status}", response
 
     def _fault_for(self, request: web.Request) -> Fault | None:
         if not self.is_faulty or request.method != "POST" or request.path != FAULTED_PATH:
@@ -141,6 +159,19 @@ class FaultProxy:
                 if name.lower() not in HOP_BY_HOP
             )
             return web.Response(status=upstream.status, body=payload, headers=answer_headers)
+
+
+def _posted_entry(request: web.Request, body: bytes) -> tuple[str, bool] | None:
+    """The comments of a POST /time_entries.json and whether it is a dry run (no hours)."""
+    if request.method != "POST" or request.path != FAULTED_PATH:
+        return None
+    try:
+        entry = json.loads(body)["time_entry"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(entry, dict):
+        return None
+    return str(entry.get("comments")), "hours" not in entry
 
 
 def _close(request: web.Request) -> web.Response:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tests.soak.redmine_entries import Entry
-from tests.soak.replicas import first_traceback, traceback_count
+from tests.soak.replicas import first_traceback, traceback_count, traceback_kinds
 from tests.soak.settle import Settled
 from tests.soak.tally import Accepted, Tally
 
@@ -91,12 +91,23 @@ def _unsettled(item: Accepted, settled: Settled) -> bool:
     return settled.status.get(item.timer_id) != "recorded"
 
 
-def details(figures: Figures, tally: Tally, logs: Mapping[str, str]) -> list[str]:
-    """What to debug a failure with: names, bodies and the first traceback."""
-    out = [f"  lost: {_accepted(item)}" for item in figures.lost[:SHOWN]]
+def details(
+    figures: Figures,
+    tally: Tally,
+    logs: Mapping[str, str],
+    posts: Mapping[str, list[str]],
+) -> list[str]:
+    """What to debug a failure with: names, what became of their posts, bodies, a traceback."""
+    accepted = {item.description: item for item in tally.accepted}
+    out: list[str] = []
+    for item in figures.lost[:SHOWN]:
+        out += [f"  lost: {_accepted(item)}", *_posts(posts, item.description)]
     for description, found in list(figures.duplicated.items())[:SHOWN]:
         ids = ", ".join(f"#{e.id} {e.hours} h" for e in found)
-        out.append(f"  duplicated: {description!r} x{len(found)} ({ids})")
+        answer = accepted.get(description)
+        seen = _accepted(answer) if answer is not None else "never accepted"
+        out.append(f"  duplicated: {description!r} x{len(found)} ({ids}); {seen}")
+        out += _posts(posts, description)
     for item, reported, hours in figures.wrong_hours[:SHOWN]:
         out.append(f"  wrong hours: {_accepted(item)} reported={reported} in Redmine={hours}")
     out += [f"  pending: {_accepted(item)} last status={s}" for item, s in figures.pending[:SHOWN]]
@@ -105,6 +116,8 @@ def details(figures: Figures, tally: Tally, logs: Mapping[str, str]) -> list[str
         out += [f"  {status}: {body}" for body in bodies]
     out += [f"  other answer: {body}" for body in tally.other_bodies]
     out += [f"  gave up: {what}" for what in tally.gave_up[:SHOWN]]
+    for kind, n in traceback_kinds(logs).most_common(SHOWN):
+        out.append(f"  traceback x{n}: {kind}")
     traceback = first_traceback(logs)
     if traceback is not None:
         out += ["  first traceback:", *(f"    {line}" for line in traceback.splitlines())]
@@ -119,11 +132,16 @@ def counts(tally: Tally, figures: Figures) -> list[str]:
     return [
         f"accepted timers/manual: {timers}/{len(tally.accepted) - timers} "
         f"(answered 202: {pending}; after a retry: {retried})",
+        f"5xx by request: {_counter(tally.server_errors_by_request)}",
         f"other answers: {_counter(tally.other_answers)}",
         f"transport errors seen by clients: {_counter(tally.transport_errors)}",
         f"operations given up: {len(tally.gave_up)}",
         f"entries no accepted answer accounts for: {len(figures.not_accepted)}",
     ]
+
+
+def _posts(posts: Mapping[str, list[str]], description: str) -> list[str]:
+    return [f"      {event}" for event in posts.get(description, ["no post reached Redmine"])]
 
 
 def _accepted(item: Accepted) -> str:

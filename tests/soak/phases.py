@@ -37,6 +37,7 @@ async def run_phases(
     outages = Outages.for_duration(duration_s)
     loop = asyncio.get_running_loop()
     began = loop.time()
+    proxy.epoch = began
     slot_s = duration_s / SLOTS
 
     def note(text: str) -> None:

@@ -2,6 +2,7 @@
 
 import asyncio
 import signal
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ SECRET_KEY = "soak-secret-key-0123456789abcdef"
 UPSTREAM_TIMEOUT_S = 2.0
 OUTBOX_RETRY_MAX_S = 5
 TRACEBACK = "Traceback"
+CHAINED = ("During handling of the above exception", "The above exception was the direct cause")
 TRACEBACK_LINES_SHOWN = 25
 
 
@@ -84,6 +86,33 @@ class Replica:
 
 def traceback_count(logs: Mapping[str, str]) -> int:
     return sum(text.count(TRACEBACK) for text in logs.values())
+
+
+def traceback_kinds(logs: Mapping[str, str]) -> Counter[str]:
+    """How often each exception line ends a traceback (the last unindented line after it)."""
+    kinds: Counter[str] = Counter()
+    for text in logs.values():
+        lines = text.splitlines()
+        for at, line in enumerate(lines):
+            if line.startswith(TRACEBACK):
+                kinds[_exception_line(lines, at)] += 1
+    return kinds
+
+
+def _exception_line(lines: list[str], at: int) -> str:
+    """The last exception of a (possibly chained) traceback."""
+    found = "(cut off)"
+    chained = False
+    for line in lines[at + 1 :]:
+        if not line or line[0].isspace():
+            continue
+        if line.startswith(CHAINED) or line.startswith(TRACEBACK):
+            chained = True
+            continue
+        if found != "(cut off)" and not chained:
+            break
+        found, chained = line, False
+    return found
 
 
 def first_traceback(logs: Mapping[str, str]) -> str | None:

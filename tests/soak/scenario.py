@@ -99,7 +99,7 @@ async def run_soak(config: SoakConfig, say: Callable[[str], None] = print) -> So
         figures = compute(tally, entries, settled, logs)
         lines = figures.lines() + counts(tally, figures)
         if not figures.passed:
-            lines += ["FAILED; details:", *details(figures, tally, logs)]
+            lines += ["FAILED; details:", *details(figures, tally, logs, proxy.posts)]
         return SoakResult(figures, dict(proxy.injected), lines)
     raise AssertionError("unreachable")  # pragma: no cover
 
