@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -34,6 +35,10 @@ def parse(argv: list[str]) -> SoakConfig:
 
 
 async def soak(config: SoakConfig) -> bool:
+    # SIGTERM unwinds like Ctrl-C, so every process the soak started is stopped.
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     async with asyncio.timeout(config.duration_s + config.settle_s + OVERHEAD_S):
         result = await run_soak(config, lambda line: print(line, flush=True))
     for line in result.lines:
