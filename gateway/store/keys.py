@@ -32,6 +32,9 @@ class Keys:
     def user_timers(self, user_id: int) -> str:
         return f"{self.prefix}:user:{user_id}:timers"
 
+    def manual_entry(self, user_id: int, fingerprint: str) -> str:
+        return f"{self.prefix}:manual:{user_id}:{fingerprint}"
+
     def posting(self, user_id: int) -> str:
         return f"{self.prefix}:posting:{user_id}"
 

@@ -36,6 +36,9 @@ class UnreadableTimer(Exception):
     """A stored timer record that this version of the gateway cannot read."""
 
 
+# A manual entry sent again within this long (a client retrying after a lost answer) is answered
+# with the first one instead of becoming a second.
+MANUAL_RETRY_WINDOW_S = 86_400
 # Once its holder's lease has ended, a posting lock is kept this much longer in Redis only so
 # that a dead holder's lock cannot outlive everything.
 POSTING_LOCK_SLACK = dt.timedelta(minutes=5)
@@ -71,9 +74,10 @@ class RedisStore:
         return TIMER_ID_BASE + counter
 
     async def create_timer(self, timer: Timer, *, exclusive: bool) -> int | None:
-        """Stores a new timer; with `exclusive`, only if its user has none running.
+        """Stores a new timer; with `exclusive`, only if its user has none running; a manual
+        entry (with a fingerprint) only if the same one was not made just before.
 
-        Returns None when stored, else the id of the user's running timer.
+        Returns None when stored, else the id of the user's running timer or of that entry.
         """
         outbox_score = "" if timer.status == "running" else str(score(timer.created_at))
         running: str = await self._create(
@@ -82,6 +86,7 @@ class RedisStore:
                 self._keys.running(timer.user.id),
                 self._keys.user_timers(timer.user.id),
                 self._keys.outbox(),
+                *self._fingerprint_key(timer),
             ],
             args=[
                 timer.id,
@@ -90,10 +95,16 @@ class RedisStore:
                 score(timer.started_at),
                 "1" if exclusive else "0",
                 outbox_score,
+                MANUAL_RETRY_WINDOW_S,
             ],
         )
         # A retried script (its first answer lost to a timeout) finds the timer it stored itself.
         return int(running) if running and int(running) != timer.id else None
+
+    def _fingerprint_key(self, timer: Timer) -> list[str]:
+        if timer.manual_fingerprint is None:
+            return []
+        return [self._keys.manual_entry(timer.user.id, timer.manual_fingerprint)]
 
     async def timer(self, timer_id: int) -> Versioned:
         fields = await self._redis.hmget(self._keys.timer(timer_id), ["json", "version"])
@@ -160,6 +171,7 @@ class RedisStore:
                 self._keys.user_timers(timer.user.id),
                 self._keys.outbox(),
                 self._keys.entry_timers(),
+                *self._fingerprint_key(timer),
             ],
             args=[read.version, timer.id, *timer.redmine_time_entry_ids],
         )

@@ -1,10 +1,16 @@
 """Lua sources of the store's atomic multi-key updates."""
 
-# KEYS: timer, running pointer, user's timers, outbox
+# KEYS: timer, running pointer, user's timers, outbox, and for a manual entry the key of its
+#       fingerprint (a retry of the same entry finds the first one)
 # ARGV: id, json, status, start score, "1" when it must be the user's only running timer,
-#       outbox score or ""
-# Returns "" when created, else the id of the timer already running.
+#       outbox score or "", the fingerprint's lifetime in seconds (with the fifth key)
+# Returns "" when created, else the id of the timer already running, or of the same manual entry.
 CREATE_TIMER = """
+if KEYS[5] then
+  local earlier = redis.call('GET', KEYS[5])
+  if earlier and earlier ~= ARGV[1] then return earlier end
+  redis.call('SET', KEYS[5], ARGV[1], 'EX', ARGV[7])
+end
 if ARGV[5] == '1' then
   local running = redis.call('GET', KEYS[2])
   if running then return running end
@@ -35,11 +41,13 @@ for i = 7, #ARGV do redis.call('HSET', KEYS[4], ARGV[i], ARGV[4]) end
 return 1
 """
 
-# KEYS: timer, running pointer, user's timers, outbox, entry->timer map
+# KEYS: timer, running pointer, user's timers, outbox, entry->timer map, and for a manual entry
+#       the key of its fingerprint (a new entry alike may then be made)
 # ARGV: expected version, id, then the Redmine entry ids it owned
 DISCARD_TIMER = """
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
+if KEYS[6] and redis.call('GET', KEYS[6]) == ARGV[2] then redis.call('DEL', KEYS[6]) end
 if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
 redis.call('ZREM', KEYS[3], ARGV[2])
 redis.call('ZREM', KEYS[4], ARGV[2])

@@ -66,6 +66,9 @@ class Timer(BaseModel):
     ended_at: dt.datetime | None = None
     created_at: dt.datetime
     is_manual: bool = False
+    # A manual entry's task, times, activity and description, digested: the same entry sent
+    # again (a retry) is answered with this one.
+    manual_fingerprint: str | None = None
     status: TimerStatus = "running"
     duration_seconds: int | None = None
     portions: tuple[Portion, ...] = ()

@@ -1,5 +1,6 @@
 """Start, stop, record and delete rules for a caller's timers."""
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Literal
@@ -42,6 +43,17 @@ class Started:
 
     timer: Timer
     previous: Timer | None = None
+
+
+def manual_fingerprint(timer: Timer) -> str:
+    what = (
+        timer.task_uuid,
+        timer.started_at.isoformat(),
+        timer.ended_at.isoformat() if timer.ended_at else "",
+        str(timer.activity_id),
+        timer.description,
+    )
+    return hashlib.sha256("\x1f".join(what).encode()).hexdigest()[:32]
 
 
 class TimerService:
@@ -196,7 +208,11 @@ class TimerService:
                 "sealed_key": self._vault.seal(caller.api_key),
             }
         )
-        await self._store.create_timer(timer, exclusive=False)
+        timer = timer.model_copy(update={"manual_fingerprint": manual_fingerprint(timer)})
+        earlier = await self._store.create_timer(timer, exclusive=False)
+        if earlier is not None:
+            log.info("manual entry sent again timer=%s user=%s", earlier, caller.user_id)
+            return (await self._store.timer(earlier)).timer
         return await self._post_now(caller, timer)
 
     async def _post_now(self, caller: Caller, pending: Timer) -> Timer:

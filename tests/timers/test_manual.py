@@ -88,3 +88,26 @@ async def test_a_manual_entry_redmine_refuses_is_422_and_kept_as_failed(gw: Gate
     assert (reply.data["status"], reply.data["is_manual"]) == ("failed", True)
     assert (await gw.show(reply.data["id"])).data["status"] == "failed"
     assert len(gw.redmine.entries_for(ALICE)) == 1
+
+
+async def test_a_manual_entry_sent_again_is_answered_with_the_first(gw: Gateway) -> None:
+    # A timer app whose answer was lost sends the very same entry again.
+    body = {"task_uuid": "2", "start": EARLY, "end": LATE, "comment": "Planning"}
+    first = await gw.request("POST", "/time-trackings", body=body)
+    again = await gw.request("POST", "/time-trackings", body=body)
+    assert (first.status, again.status) == (201, 201), again.body
+    assert again.data == first.data
+    [entry] = gw.redmine.entries_for(ALICE)
+    assert again.data["redmine_time_entry_id"] == entry.id
+    other = await gw.request("POST", "/time-trackings", body={**body, "comment": "Review"})
+    assert other.status == 201 and other.data["id"] != first.data["id"]
+    assert len(gw.redmine.entries_for(ALICE)) == 2
+
+
+async def test_a_deleted_manual_entry_may_be_made_again(gw: Gateway) -> None:
+    body = {"task_uuid": "2", "start": EARLY, "end": LATE}
+    first = await gw.request("POST", "/time-trackings", body=body)
+    assert (await gw.request("DELETE", f"/time-trackings/{first.data['id']}")).status == 204
+    again = await gw.request("POST", "/time-trackings", body=body)
+    assert again.status == 201 and again.data["id"] != first.data["id"]
+    assert len(gw.redmine.entries_for(ALICE)) == 1
