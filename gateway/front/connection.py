@@ -71,7 +71,7 @@ class ClientConnection(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self.peer = str(peer[0]) if isinstance(peer, tuple) else ""
         self._connections.add(self)
-        self._connections.keep(self._loop.create_task(self._serve(), name="client-connection"))
+        self._loop.create_task(self._serve())
 
     def data_received(self, data: bytes) -> None:
         was_in_head, begun = self._is_in_head, self._messages_begun

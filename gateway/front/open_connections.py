@@ -13,19 +13,12 @@ class OpenConnections:
 
     def __init__(self) -> None:
         self._open: set[ClientConnection] = set()
-        # The loop keeps only weak references to tasks: each connection's is held here until
-        # it ends, so it is never collected mid-answer.
-        self._tasks: set[asyncio.Task[None]] = set()
         self._none_open = asyncio.Event()
         self._none_open.set()
 
     def add(self, connection: "ClientConnection") -> None:
         self._open.add(connection)
         self._none_open.clear()
-
-    def keep(self, task: "asyncio.Task[None]") -> None:
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     def discard(self, connection: "ClientConnection") -> None:
         self._open.discard(connection)
