@@ -76,18 +76,3 @@ async def test_a_closed_pool_hands_out_nothing(pool: ConnectionPool) -> None:
     with pytest.raises(UpstreamClosed) as raised:
         await pool.acquire()
     assert raised.value.by_gateway, "a request refused at shutdown is never resent"
-
-
-async def test_a_waiter_at_close_gets_an_error_and_opens_nothing(
-    pool: ConnectionPool, raw_upstream: RawUpstream
-) -> None:
-    held = await pool.acquire()
-    waiting = asyncio.create_task(pool.acquire())
-    await asyncio.sleep(0)  # one turn of the loop: it runs up to its wait (no I/O before it)
-    assert not waiting.done()
-    await pool.close()
-    pool.release(held)  # its request ends after the shutdown began
-    with pytest.raises(UpstreamClosed) as raised:
-        await asyncio.wait_for(waiting, 2.0)
-    assert raised.value.by_gateway
-    assert raw_upstream.connections == 1

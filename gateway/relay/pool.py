@@ -51,7 +51,10 @@ class ConnectionPool:
     async def acquire(self, timeout_s: float | None = None) -> UpstreamConnection:
         """A connection ready for one exchange; waiting for one (or for it to connect) takes at
         most `timeout_s`."""
-        self._raise_if_closed()
+        if self._is_closed:
+            raise UpstreamClosed(
+                "the gateway is shutting down", answer_started=False, by_gateway=True
+            )
         idle = self._take_idle()
         if idle is not None:
             return idle
@@ -69,16 +72,8 @@ class ConnectionPool:
             connection.close()
         return None
 
-    def _raise_if_closed(self) -> None:
-        if self._is_closed:
-            raise UpstreamClosed(
-                "the gateway is shutting down", answer_started=False, by_gateway=True
-            )
-
     async def _acquire_slowly(self) -> UpstreamConnection:
         while True:
-            # Woken after close (a connection released at shutdown): nothing new is opened.
-            self._raise_if_closed()
             idle = self._take_idle()
             if idle is not None:
                 return idle
@@ -110,8 +105,6 @@ class ConnectionPool:
             connection.close()
         self._idle.clear()
         self._open.clear()
-        while self._waiters:  # each wakes, finds the pool closed and gives up
-            self._wake_one()
 
     async def _connect(self) -> UpstreamConnection:
         origin = self._origin
@@ -136,9 +129,6 @@ class ConnectionPool:
             self._wake_one()
             raise
         self._connecting -= 1
-        if self._is_closed:  # closed while it was connecting: nobody else would close it
-            connection.close()
-            self._raise_if_closed()
         self._open.add(connection)
         log.debug("upstream connection opened host=%s open=%s", origin.host, len(self._open))
         return connection
