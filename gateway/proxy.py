@@ -11,7 +11,6 @@ from gateway.errors import (
     AppTimeout,
     AppUnavailable,
     GatewayError,
-    RedmineAnswerInvalid,
     UpstreamTimeout,
     UpstreamUnavailable,
     error_document,
@@ -113,8 +112,6 @@ class Proxy:
                 )
                 if upstream.is_own:
                     raise AppUnavailable("The gateway could not answer; try again.") from exc
-                if isinstance(exc, UpstreamClosed) and exc.is_invalid:
-                    raise RedmineAnswerInvalid("Redmine's answer was invalid.") from exc
                 raise UpstreamUnavailable("Redmine could not be reached.") from exc
             return await self._stream_answer(request, client, connection, head, first)
         finally:

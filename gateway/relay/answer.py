@@ -6,18 +6,10 @@ from dataclasses import dataclass
 class UpstreamClosed(Exception):
     """The connection ended (or turned out unusable) before the answer did."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        answer_started: bool,
-        by_gateway: bool = False,
-        is_invalid: bool = False,
-    ) -> None:
+    def __init__(self, message: str, *, answer_started: bool, by_gateway: bool = False) -> None:
         super().__init__(message)
         self.answer_started = answer_started
         self.by_gateway = by_gateway  # closed by the gateway itself (shutdown): never resend
-        self.is_invalid = is_invalid  # the answer broke HTTP or the gateway's bounds
 
 
 @dataclass(slots=True)
@@ -26,9 +18,3 @@ class ResponseHead:
     reason: bytes
     raw_headers: list[tuple[bytes, bytes]]
     is_framed: bool  # has Content-Length or chunked framing; otherwise the body ends at EOF
-
-
-# Bounds on an answer's head, as the front bounds a request's (nginx's proxy_buffer_size is far
-# smaller): a longer head, or more fields, makes the answer invalid (502) and ends its connection.
-MAX_ANSWER_HEAD_BYTES = 64 * 1024
-MAX_ANSWER_HEADER_FIELDS = 100

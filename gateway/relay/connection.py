@@ -7,12 +7,7 @@ from typing import cast
 
 import httptools
 
-from gateway.relay.answer import (
-    MAX_ANSWER_HEAD_BYTES,
-    MAX_ANSWER_HEADER_FIELDS,
-    ResponseHead,
-    UpstreamClosed,
-)
+from gateway.relay.answer import ResponseHead, UpstreamClosed
 
 # Above this many unread response bytes the socket stops being read, so a slow client never
 # makes the gateway hold a whole download in memory.
@@ -40,7 +35,6 @@ class UpstreamConnection(asyncio.Protocol):
         self._body_bytes = 0
         self._error: BaseException | None = None
         self._headers: list[tuple[bytes, bytes]] = []
-        self._head_bytes = 0
         self._reason = b""
         self._head: ResponseHead | None = None
         self._expects_body = True
@@ -68,16 +62,9 @@ class UpstreamConnection(asyncio.Protocol):
         self._has_received = True
         try:
             self._parser.feed_data(data)
-            if self._head is None:
-                # Still in the head: a head that never ends must not be read without end.
-                self._head_bytes += len(data)
-                if self._head_bytes > MAX_ANSWER_HEAD_BYTES:
-                    raise httptools.HttpParserError("answer head too large")
         except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
             # A malformed answer, or a protocol switch nobody asked Redmine for.
-            self._fail(
-                UpstreamClosed(f"unusable answer: {exc!r}", answer_started=True, is_invalid=True)
-            )
+            self._fail(UpstreamClosed(f"unusable answer: {exc!r}", answer_started=True))
             self.close()
 
     def eof_received(self) -> bool:
@@ -119,7 +106,6 @@ class UpstreamConnection(asyncio.Protocol):
             # A second answer to one request (or bytes after the end of the first).
             raise httptools.HttpParserError("unexpected second response")
         self._headers = []
-        self._head_bytes = 0
         self._reason = b""  # llhttp reports no reason at all for a status line without one
 
     def on_status(self, reason: bytes) -> None:
@@ -127,12 +113,6 @@ class UpstreamConnection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name, value))
-        self._head_bytes += len(name) + len(value) + 4
-        if (
-            len(self._headers) > MAX_ANSWER_HEADER_FIELDS
-            or self._head_bytes > MAX_ANSWER_HEAD_BYTES
-        ):
-            raise httptools.HttpParserError("answer head too large")
 
     def on_headers_complete(self) -> None:
         assert self._parser is not None
@@ -207,7 +187,6 @@ class UpstreamConnection(asyncio.Protocol):
         self._head = None
         self._body.clear()
         self._body_bytes = 0
-        self._head_bytes = 0
         self._error = None
         self._expects_body = expects_body
         self._is_interim = False
