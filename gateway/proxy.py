@@ -178,7 +178,7 @@ class Proxy:
         client.write(wire.message_head(status_line, raw) + framed(first, is_chunked))
         sent = len(first)
         try:
-            while answer_has_body(request, head) and (chunk := await connection.read()):
+            while chunk := await connection.read():
                 client.write(framed(chunk, is_chunked))
                 sent += len(chunk)
                 await client.drain()

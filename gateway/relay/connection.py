@@ -145,11 +145,6 @@ class UpstreamConnection(asyncio.Protocol):
             self._finish_message()
 
     def on_body(self, body: bytes) -> None:
-        if self._is_complete:
-            # Bytes after an answer that has none (to HEAD, whatever its Content-Length says):
-            # never relayed, and the connection is not reused, for they may be a forged answer.
-            self._keep_alive = False
-            return
         self._body.append(body)
         self._body_bytes += len(body)
         if self._body_bytes > READ_HIGH_WATER_BYTES and not self._is_paused_reading:
