@@ -235,9 +235,7 @@ async def send_body(
     refusal, say) is kept, and the connection is then not reused."""
     body = request.body
     assert body is not None
-    # Never to an HTTP/1.0 client (RFC 9110 10.1.1): it would take the 100 for its answer.
-    is_waiting = body.bytes_read == 0 and not body.is_complete
-    if request.expects_continue and request.http_version == "1.1" and is_waiting:
+    if request.expects_continue and body.bytes_read == 0 and not body.is_complete:
         client.write(CONTINUE)
     try:
         while chunk := await body.read():
