@@ -1,7 +1,6 @@
 """Request heads the front will not forward although llhttp parses them, and their size limit."""
 
 from gateway.errors import BadRequest, GatewayError, VersionNotSupported
-from gateway.front.host import host_refusal
 
 MAX_HEAD_BYTES = 64 * 1024
 
@@ -19,22 +18,11 @@ class RefusedHead(Exception):
 
 
 def head_refusal(
-    http_version: str,
-    target: bytes,
-    hosts: list[bytes],
-    codings: list[bytes],
-    is_upgrade: bool,
-    has_body: bool,
+    http_version: str, codings: list[bytes], is_upgrade: bool, has_body: bool
 ) -> GatewayError | None:
     """Why a parsed head cannot be relayed faithfully, or None."""
     if http_version not in ("1.0", "1.1"):
         return VersionNotSupported("Only HTTP/1.0 and HTTP/1.1 are spoken here.")
-    # A fragment is never part of a request target (RFC 9112 3.2); a path check that stops at
-    # "#" would let "/#/../../x" through (the pattern of HAProxy's CVE-2023-45539).
-    if b"#" in target:
-        return BadRequest("A request target must not contain '#'.")
-    if (refusal := host_refusal(http_version, hosts)) is not None:
-        return refusal
     # Other transfer codings would reach Redmine still encoded under a plain "chunked".
     if codings and [coding.strip().lower() for coding in codings] != [b"chunked"]:
         return BadRequest("Only the chunked transfer coding is supported.")
