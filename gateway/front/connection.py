@@ -146,7 +146,11 @@ class ClientConnection(asyncio.Protocol):
         is_chunked = bool(codings)
         has_body = is_chunked or bool(content_length(headers))
         refusal = head_refusal(
-            self._parser.get_http_version(), codings, self._parser.should_upgrade(), has_body
+            self._parser.get_http_version(),
+            headers,
+            codings,
+            self._parser.should_upgrade(),
+            has_body,
         )
         if refusal is not None:
             raise RefusedHead(refusal)
