@@ -202,3 +202,22 @@ async def test_a_valid_host_or_none_on_http_1_0_is_forwarded(
         assert b"X-Forwarded-Host" not in forwarded
     else:
         assert b"\r\nX-Forwarded-Host: " + forwarded_host + b"\r\n" in forwarded
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        b"/#/../../etc/passwd",
+        b"/x#/%2e%2e/%2e%2e/etc/passwd",
+        b"/issues.json?a=1#frag",
+        b"/issues#",
+    ],
+)
+async def test_a_fragment_in_the_target_is_refused_and_never_forwarded(
+    wire: Wire, raw_upstream: RawUpstream, target: bytes
+) -> None:
+    await wire.send(b"GET " + target + b" HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n")
+    head = await wire.head()
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert json.loads(await wire.rest())["error_code"] == "BAD_REQUEST"
+    assert raw_upstream.received == []
