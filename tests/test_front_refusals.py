@@ -221,3 +221,31 @@ async def test_a_fragment_in_the_target_is_refused_and_never_forwarded(
     assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert json.loads(await wire.rest())["error_code"] == "BAD_REQUEST"
     assert raw_upstream.received == []
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [b"GET /p\r\n", b"GET /p\n", b"GET /p\r\n\r\n", b"\r\nPOST /p\r\n"],
+    ids=["crlf", "lf", "blank-line", "leading-crlf"],
+)
+async def test_a_request_line_without_a_version_gets_400_and_the_connection_closes(
+    wire: Wire, raw_upstream: RawUpstream, request_line: bytes
+) -> None:
+    await wire.send(request_line)
+    head = await wire.head()
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"Connection: close" in head
+    assert json.loads(await wire.rest())["error_code"] == "BAD_REQUEST"
+    assert raw_upstream.received == []
+
+
+async def test_a_request_line_without_a_version_after_a_keep_alive_answer_gets_400(
+    wire: Wire, raw_upstream: RawUpstream
+) -> None:
+    await wire.send(b"GET /a HTTP/1.1\r\nHost: gw\r\n\r\n")
+    assert (await wire.head()).startswith(b"HTTP/1.1 200 OK\r\n")
+    assert await wire.exactly(2) == b"ok"
+    await wire.send(b"GET /p\r\n")
+    assert (await wire.head()).startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert json.loads(await wire.rest())["error_code"] == "BAD_REQUEST"
+    assert len(raw_upstream.received) == 1

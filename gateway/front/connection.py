@@ -1,6 +1,7 @@
 """One client connection to the front: parses its requests in order and has each one answered."""
 
 import asyncio
+import enum
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -9,20 +10,25 @@ from typing import cast
 import httptools
 
 from gateway.errors import BadRequest, GatewayError, HeaderTooLarge
-from gateway.front.heads import MAX_HEAD_BYTES, HeadTooLarge, RefusedHead, head_refusal
+from gateway.front.heads import HeadTooLarge, RefusedHead, head_refusal
+from gateway.front.limits import CLIENT_IDLE_TIMEOUT_S, MAX_HEAD_BYTES, MAX_QUEUED_REQUESTS
+from gateway.front.lingering import LingeringClose
 from gateway.front.open_connections import OpenConnections
-from gateway.front.request import CLIENT_IDLE_TIMEOUT_S, ClientGone, IncomingRequest, RequestBody
+from gateway.front.request import ClientGone, IncomingRequest, RequestBody
+from gateway.front.request_line import RequestLineWatch
 from gateway.relay.headers import content_length, values_of
 
 log = logging.getLogger(__name__)
 
-# Beyond these, the socket is not read until the backlog clears: a client that pipelines
-# requests or uploads faster than Redmine takes them never fills the gateway's memory.
-MAX_QUEUED_REQUESTS = 8
-
 
 Responder = Callable[[IncomingRequest, "ClientConnection"], Awaitable[bool]]
 Refuser = Callable[[GatewayError, "ClientConnection"], None]
+
+
+class Phase(enum.Enum):
+    OPEN = enum.auto()
+    LINGERING = enum.auto()  # answered and shut for writing; late request bytes are dropped
+    CLOSED = enum.auto()
 
 
 class ClientConnection(asyncio.Protocol):
@@ -55,9 +61,13 @@ class ClientConnection(asyncio.Protocol):
         self._headers: list[tuple[bytes, bytes]] = []
         self._head_bytes = 0
         self._is_in_head = True
+        self._is_mid_message = False
         self._is_busy = False
         self._is_paused_writing = False
-        self.is_closed = False
+        self._has_input_ended = False  # the client half-closed: it sends nothing more
+        self._phase = Phase.OPEN
+        self._lingering: LingeringClose | None = None
+        self._request_line = RequestLineWatch()
         self.is_closing = False  # shutdown: finish the answer in hand, then close
         self._is_done_reading = False  # end of input or unreadable bytes: answer the queue, close
         self._messages_begun = 0
@@ -71,9 +81,16 @@ class ClientConnection(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self.peer = str(peer[0]) if isinstance(peer, tuple) else ""
         self._connections.add(self)
-        self._loop.create_task(self._serve())
+        self._connections.keep(self._loop.create_task(self._serve()))
+
+    @property
+    def is_closed(self) -> bool:
+        return self._phase is Phase.CLOSED
 
     def data_received(self, data: bytes) -> None:
+        if self._lingering is not None:
+            self._lingering.drop(len(data))
+            return
         was_in_head, begun = self._is_in_head, self._messages_begun
         try:
             self._parser.feed_data(data)
@@ -96,8 +113,21 @@ class ClientConnection(asyncio.Protocol):
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEAD_BYTES:
                 self._stop_parsing(HeaderTooLarge("The request head is too large."))
+                return
+        if (
+            self._is_in_head
+            and self._is_mid_message
+            and self._request_line.is_versionless(
+                data, self._parser.get_method(), b"".join(self._target)
+            )
+        ):
+            self._stop_parsing(BadRequest("The request line carries no HTTP version."))
 
     def eof_received(self) -> bool:
+        self._has_input_ended = True
+        if self._lingering is not None:
+            self._lingering.finish()
+            return True
         # The client has sent all it will (a half-close): what it asked for is still answered.
         if self._current is not None and self._current.body is not None:
             self._current.body.fail(ClientGone())
@@ -107,7 +137,9 @@ class ClientConnection(asyncio.Protocol):
         return True
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.is_closed = True
+        self._phase = Phase.CLOSED
+        if self._lingering is not None:
+            self._lingering.finish()
         self._connections.discard(self)
         if self._current is not None and self._current.body is not None:
             self._current.body.fail(ClientGone())
@@ -126,8 +158,10 @@ class ClientConnection(asyncio.Protocol):
 
     def on_message_begin(self) -> None:
         self._messages_begun += 1
+        self._is_mid_message = True
         self._target = []
         self._headers = []
+        self._request_line.begin()
 
     def on_url(self, part: bytes) -> None:
         self._target.append(part)
@@ -154,7 +188,11 @@ class ClientConnection(asyncio.Protocol):
         )
         if refusal is not None:
             raise RefusedHead(refusal)
-        expectation = values_of(headers, b"expect")
+        # RFC 9110 §10.1.1: an HTTP/1.0 client's 100-continue expectation is ignored, as it may
+        # not understand an interim answer.
+        expectation = (
+            values_of(headers, b"expect") if self._parser.get_http_version() == "1.1" else []
+        )
         request = IncomingRequest(
             method=self._parser.get_method().decode("ascii", "replace"),
             target=b"".join(self._target),
@@ -179,6 +217,7 @@ class ClientConnection(asyncio.Protocol):
             self._current.body.finish()
         self._current = None
         self._is_in_head = True
+        self._is_mid_message = False
         self._head_bytes = 0
 
     # ------------------------------------------------------------ writing answers
@@ -283,6 +322,25 @@ class ClientConnection(asyncio.Protocol):
             self._transport.resume_reading()
 
     def _close(self) -> None:
+        transport = self._transport
+        if transport is None or self._phase is not Phase.OPEN:
+            return
+        if self._may_have_unread_input() and transport.can_write_eof():
+            self._phase = Phase.LINGERING
+            self._pause_reasons.clear()
+            self._lingering = LingeringClose(transport, self._end)
+            self._lingering.start()
+        else:
+            self._end()
+
+    def _may_have_unread_input(self) -> bool:
+        """Whether the client may still be sending: closing now could reset the connection."""
+        if self._has_input_ended:
+            return False
+        is_reading_stopped = self._is_done_reading or bool(self._pause_reasons)
+        return self._is_mid_message or is_reading_stopped or bool(self._queue)
+
+    def _end(self) -> None:
         transport = self._transport
         if transport is None or self.is_closed:
             return

@@ -4,8 +4,6 @@ from gateway.errors import BadRequest, GatewayError, VersionNotSupported
 from gateway.front.host import host_refusal
 from gateway.relay.headers import RawHeaders
 
-MAX_HEAD_BYTES = 64 * 1024
-
 
 class HeadTooLarge(Exception):
     """Raised inside the parser to stop it at a head over MAX_HEAD_BYTES."""
