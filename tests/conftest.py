@@ -12,7 +12,7 @@ from fakeredis import FakeAsyncRedis
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from gateway.app import create_app
-from gateway.front.request import CLIENT_IDLE_TIMEOUT_S
+from gateway.front.limits import CLIENT_IDLE_TIMEOUT_S
 from gateway.settings import Settings
 from tests.clock import ManualClock
 from tests.fakes.raw_upstream import RawUpstream

@@ -9,7 +9,7 @@ from aiohttp.test_utils import BaseTestServer, get_port_socket
 from aiohttp.web_runner import BaseRunner
 from yarl import URL
 
-from gateway.front.request import CLIENT_IDLE_TIMEOUT_S
+from gateway.front.limits import CLIENT_IDLE_TIMEOUT_S
 from gateway.front.server import serving
 from gateway.settings import Settings
 

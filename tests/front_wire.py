@@ -50,7 +50,7 @@ class FakeTransport(asyncio.Transport):
         super().__init__()
         self.written = b""
         self.buffered = 0  # bytes the client has not read yet
-        self.closed = self.aborted = False
+        self.closed = self.aborted = self.write_eof_called = False
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self.written += bytes(data)
@@ -66,6 +66,12 @@ class FakeTransport(asyncio.Transport):
 
     def get_write_buffer_size(self) -> int:
         return self.buffered
+
+    def can_write_eof(self) -> bool:
+        return True
+
+    def write_eof(self) -> None:
+        self.write_eof_called = True
 
     def close(self) -> None:
         self.closed = True

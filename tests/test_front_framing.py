@@ -96,6 +96,20 @@ async def test_expect_100_continue_is_answered_before_the_body_is_sent(
     assert raw_upstream.received[0].endswith(b"\r\n\r\nbody")
 
 
+async def test_an_http_1_0_client_expecting_100_continue_gets_no_interim_answer(
+    wire: Wire, raw_upstream: RawUpstream
+) -> None:
+    await wire.send(
+        b"PUT /x HTTP/1.0\r\nHost: gw\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"
+    )
+    # The front writes a 100 Continue, if it does, before the head leaves for Redmine.
+    await raw_upstream.wait_for_heads(1)
+    await wire.send(b"body")
+    assert (await wire.head()).startswith(b"HTTP/1.0 200 OK\r\n")
+    assert await wire.rest() == b"ok"
+    assert raw_upstream.received[0].endswith(b"\r\n\r\nbody")
+
+
 async def test_an_interim_answer_from_redmine_is_not_passed_on(
     wire: Wire, raw_upstream: RawUpstream
 ) -> None:

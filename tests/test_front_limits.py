@@ -1,6 +1,7 @@
 """The front's timeouts, and how it copes with slow, idle, early or departing clients."""
 
 import asyncio
+import contextlib
 import json
 import logging
 
@@ -219,3 +220,37 @@ async def test_a_client_that_leaves_mid_download_frees_its_upstream_connection(
         response = await scripted_gateway.get("/after")
         assert await response.read() == b"ok"
     assert raw_upstream.connections == 2, "the cut exchange's connection was closed, not reused"
+
+
+async def keep_sending(writer: asyncio.StreamWriter, size: int) -> int:
+    """Sends `size` body bytes, or as many as the gateway takes; returns how many went."""
+    chunk = b"z" * 65536
+    sent = 0
+    with contextlib.suppress(ConnectionError):
+        while sent < size:
+            writer.write(chunk)
+            await writer.drain()
+            sent += len(chunk)
+    return sent
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"POST /uploads.json HTTP/1.1\r\nContent-Length: 50000000\r\n\r\n",  # no Host
+        b"POST /../x HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nContent-Length: 50000000\r\n\r\n",
+    ],
+    ids=["refused-head", "refused-target"],
+)
+async def test_a_client_still_uploading_reads_the_whole_refusal(
+    wire: Wire, raw_upstream: RawUpstream, head: bytes
+) -> None:
+    await wire.send(head)
+    sender = asyncio.create_task(keep_sending(wire.writer, 16 * 1024 * 1024))
+    answer = await wire.head()
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"Connection: close" in answer
+    assert json.loads(await wire.rest())["error_code"] == "BAD_REQUEST"
+    wire.writer.transport.abort()
+    await sender
+    assert raw_upstream.received == []

@@ -128,3 +128,124 @@ async def test_heads_the_gateway_cannot_forward_faithfully_are_refused(
     await wire.send(request_bytes)
     assert (await wire.head()).startswith(b"HTTP/1.1 %d " % status)
     assert raw_upstream.received == []
+
+
+@pytest.mark.parametrize(
+    "host_lines",
+    [
+        b"",
+        b"Host: gw.test\r\nHost: evil.test\r\n",
+        b"Host: gw.test\r\nhost: gw.test\r\n",
+        b"Host: gw.test/evil\r\n",
+        b"Host: gw test\r\n",
+        b"Host: gw.test, evil.test\r\n",
+        b"Host: gw.test,evil.test\r\n",
+        b"Host: user@gw.test\r\n",
+        b"Host: gw.test:80x\r\n",
+        b"Host: gw.test:80:81\r\n",
+        b"Host: [::1\r\n",
+        b"Host: [gw.test]\r\n",
+        b"Host: \r\n",
+        b"Host: gw\xfftest\r\n",
+    ],
+    ids=[
+        "missing",
+        "two",
+        "two-same",
+        "slash",
+        "space",
+        "list",
+        "comma",
+        "userinfo",
+        "port-letters",
+        "two-ports",
+        "open-bracket",
+        "bracketed-name",
+        "empty",
+        "non-ascii",
+    ],
+)
+async def test_a_missing_repeated_or_invalid_host_is_refused_and_the_connection_closes(
+    wire: Wire, raw_upstream: RawUpstream, host_lines: bytes
+) -> None:
+    await wire.send(b"GET /x HTTP/1.1\r\n" + host_lines + b"\r\n")
+    head = await wire.head()
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"Connection: close" in head
+    assert json.loads(await wire.rest())["error_code"] == "BAD_REQUEST"
+    assert raw_upstream.received == []
+
+
+@pytest.mark.parametrize(
+    ("version", "host_lines", "forwarded_host"),
+    [
+        (b"1.0", b"", None),
+        (b"1.0", b"Host: gw.test\r\n", b"gw.test"),
+        (b"1.1", b"Host: gw.test:8080\r\n", b"gw.test:8080"),
+        (b"1.1", b"Host: 192.0.2.7\r\n", b"192.0.2.7"),
+        (b"1.1", b"Host: [2001:db8::1]:443\r\n", b"[2001:db8::1]:443"),
+        (b"1.1", b"HOST:  gw.test \r\n", b"gw.test "),
+    ],
+    ids=["1.0-without", "1.0-with", "port", "ipv4", "ipv6", "spaces-around"],
+)
+async def test_a_valid_host_or_none_on_http_1_0_is_forwarded(
+    wire: Wire,
+    raw_upstream: RawUpstream,
+    version: bytes,
+    host_lines: bytes,
+    forwarded_host: bytes | None,
+) -> None:
+    await wire.send(b"GET /x HTTP/" + version + b"\r\n" + host_lines + b"\r\n")
+    assert (await wire.head()).startswith(b"HTTP/" + version + b" 200 OK\r\n")
+    [forwarded] = raw_upstream.received
+    if forwarded_host is None:
+        assert b"X-Forwarded-Host" not in forwarded
+    else:
+        assert b"\r\nX-Forwarded-Host: " + forwarded_host + b"\r\n" in forwarded
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        b"/#/../../etc/passwd",
+        b"/x#/%2e%2e/%2e%2e/etc/passwd",
+        b"/issues.json?a=1#frag",
+        b"/issues#",
+    ],
+)
+async def test_a_fragment_in_the_target_is_refused_and_never_forwarded(
+    wire: Wire, raw_upstream: RawUpstream, target: bytes
+) -> None:
+    await wire.send(b"GET " + target + b" HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n")
+    head = await wire.head()
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert json.loads(await wire.rest())["error_code"] == "BAD_REQUEST"
+    assert raw_upstream.received == []
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [b"GET /p\r\n", b"GET /p\n", b"GET /p\r\n\r\n", b"\r\nPOST /p\r\n"],
+    ids=["crlf", "lf", "blank-line", "leading-crlf"],
+)
+async def test_a_request_line_without_a_version_gets_400_and_the_connection_closes(
+    wire: Wire, raw_upstream: RawUpstream, request_line: bytes
+) -> None:
+    await wire.send(request_line)
+    head = await wire.head()
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"Connection: close" in head
+    assert json.loads(await wire.rest())["error_code"] == "BAD_REQUEST"
+    assert raw_upstream.received == []
+
+
+async def test_a_request_line_without_a_version_after_a_keep_alive_answer_gets_400(
+    wire: Wire, raw_upstream: RawUpstream
+) -> None:
+    await wire.send(b"GET /a HTTP/1.1\r\nHost: gw\r\n\r\n")
+    assert (await wire.head()).startswith(b"HTTP/1.1 200 OK\r\n")
+    assert await wire.exactly(2) == b"ok"
+    await wire.send(b"GET /p\r\n")
+    assert (await wire.head()).startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert json.loads(await wire.rest())["error_code"] == "BAD_REQUEST"
+    assert len(raw_upstream.received) == 1

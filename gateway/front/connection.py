@@ -1,6 +1,7 @@
 """One client connection to the front: parses its requests in order and has each one answered."""
 
 import asyncio
+import enum
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -8,21 +9,26 @@ from typing import cast
 
 import httptools
 
-from gateway.errors import BadRequest, GatewayError, HeaderTooLarge
-from gateway.front.heads import MAX_HEAD_BYTES, HeadTooLarge, RefusedHead, head_refusal
+from gateway.errors import BadRequest, GatewayError
+from gateway.front.heads import HeadTooLarge, parse_refusal, request_from_head
+from gateway.front.limits import CLIENT_IDLE_TIMEOUT_S, MAX_HEAD_BYTES, MAX_QUEUED_REQUESTS
+from gateway.front.lingering import LingeringClose
 from gateway.front.open_connections import OpenConnections
-from gateway.front.request import CLIENT_IDLE_TIMEOUT_S, ClientGone, IncomingRequest, RequestBody
-from gateway.relay.headers import content_length, values_of
+from gateway.front.reading import ReadingPauses
+from gateway.front.request import ClientGone, IncomingRequest, RequestBody
+from gateway.front.request_line import RequestLineWatch
 
 log = logging.getLogger(__name__)
-
-# Beyond these, the socket is not read until the backlog clears: a client that pipelines
-# requests or uploads faster than Redmine takes them never fills the gateway's memory.
-MAX_QUEUED_REQUESTS = 8
 
 
 Responder = Callable[[IncomingRequest, "ClientConnection"], Awaitable[bool]]
 Refuser = Callable[[GatewayError, "ClientConnection"], None]
+
+
+class Phase(enum.Enum):
+    OPEN = enum.auto()
+    LINGERING = enum.auto()  # answered and shut for writing; late request bytes are dropped
+    CLOSED = enum.auto()
 
 
 class ClientConnection(asyncio.Protocol):
@@ -49,15 +55,19 @@ class ClientConnection(asyncio.Protocol):
         self._queue: deque[IncomingRequest | GatewayError] = deque()
         self._queue_waiter: asyncio.Future[None] | None = None
         self._drain_waiter: asyncio.Future[None] | None = None
-        self._pause_reasons: set[str] = set()
+        self._reading = ReadingPauses()
         self._current: IncomingRequest | None = None
         self._target: list[bytes] = []
         self._headers: list[tuple[bytes, bytes]] = []
         self._head_bytes = 0
         self._is_in_head = True
+        self._is_mid_message = False
         self._is_busy = False
         self._is_paused_writing = False
-        self.is_closed = False
+        self._has_input_ended = False  # the client half-closed: it sends nothing more
+        self._phase = Phase.OPEN
+        self._lingering: LingeringClose | None = None
+        self._request_line = RequestLineWatch()
         self.is_closing = False  # shutdown: finish the answer in hand, then close
         self._is_done_reading = False  # end of input or unreadable bytes: answer the queue, close
         self._messages_begun = 0
@@ -68,12 +78,20 @@ class ClientConnection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports implement asyncio.Transport without subclassing it.
         self._transport = cast(asyncio.Transport, transport)
+        self._reading.attach(self._transport)
         peer = transport.get_extra_info("peername")
         self.peer = str(peer[0]) if isinstance(peer, tuple) else ""
         self._connections.add(self)
-        self._loop.create_task(self._serve())
+        self._connections.keep(self._loop.create_task(self._serve()))
+
+    @property
+    def is_closed(self) -> bool:
+        return self._phase is Phase.CLOSED
 
     def data_received(self, data: bytes) -> None:
+        if self._lingering is not None:
+            self._lingering.drop(len(data))
+            return
         was_in_head, begun = self._is_in_head, self._messages_begun
         try:
             self._parser.feed_data(data)
@@ -83,31 +101,41 @@ class ClientConnection(asyncio.Protocol):
             self._stop_parsing(None)
             return
         except httptools.HttpParserError as exc:
-            cause = exc.__context__
-            if isinstance(cause, HeadTooLarge):
-                self._stop_parsing(HeaderTooLarge("The request head is too large."))
-            elif isinstance(cause, RefusedHead):
-                self._stop_parsing(cause.error)
-            else:
-                self._stop_parsing(BadRequest(f"The request could not be parsed ({exc})."))
+            self._stop_parsing(parse_refusal(exc))
             return
         if was_in_head and self._is_in_head and begun == self._messages_begun:
             # Still the same head, and no end of it in sight.
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEAD_BYTES:
-                self._stop_parsing(HeaderTooLarge("The request head is too large."))
+                self._stop_parsing(parse_refusal(HeadTooLarge()))
+                return
+        if (
+            self._is_in_head
+            and self._is_mid_message
+            and self._request_line.is_versionless(
+                data, self._parser.get_method(), b"".join(self._target)
+            )
+        ):
+            self._stop_parsing(BadRequest("The request line carries no HTTP version."))
 
     def eof_received(self) -> bool:
+        self._has_input_ended = True
+        if self._lingering is not None:
+            self._lingering.finish()
+            return True
         # The client has sent all it will (a half-close): what it asked for is still answered.
         if self._current is not None and self._current.body is not None:
             self._current.body.fail(ClientGone())
-        self._pause_reading("stopped")
+        self._reading.pause("stopped")
         self._is_done_reading = True
         self._wake(self._queue_waiter)
         return True
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.is_closed = True
+        self._phase = Phase.CLOSED
+        self._reading.detach()
+        if self._lingering is not None:
+            self._lingering.finish()
         self._connections.discard(self)
         if self._current is not None and self._current.body is not None:
             self._current.body.fail(ClientGone())
@@ -126,8 +154,10 @@ class ClientConnection(asyncio.Protocol):
 
     def on_message_begin(self) -> None:
         self._messages_begun += 1
+        self._is_mid_message = True
         self._target = []
         self._headers = []
+        self._request_line.begin()
 
     def on_url(self, part: bytes) -> None:
         self._target.append(part)
@@ -138,29 +168,12 @@ class ClientConnection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         headers = self._headers
         self._headers = []  # trailers, if any, arrive through on_header too: they are dropped
-        head_bytes = sum(len(part) for part in self._target)
-        head_bytes += sum(len(name) + len(value) + 4 for name, value in headers)
-        if head_bytes > MAX_HEAD_BYTES:
-            raise HeadTooLarge()
-        codings = values_of(headers, b"transfer-encoding")
-        is_chunked = bool(codings)
-        has_body = is_chunked or bool(content_length(headers))
-        refusal = head_refusal(
-            self._parser.get_http_version(), codings, self._parser.should_upgrade(), has_body
-        )
-        if refusal is not None:
-            raise RefusedHead(refusal)
-        expectation = values_of(headers, b"expect")
-        request = IncomingRequest(
-            method=self._parser.get_method().decode("ascii", "replace"),
-            target=b"".join(self._target),
-            raw_headers=headers,
-            http_version=self._parser.get_http_version(),
-            keeps_alive=self._parser.should_keep_alive(),
-            body=RequestBody(self._on_body_backlog, self._idle_timeout_s) if has_body else None,
-            is_chunked=is_chunked,
-            expects_continue=bool(expectation) and expectation[0].lower() == b"100-continue",
-            started=self._loop.time(),
+        request = request_from_head(
+            self._parser,
+            b"".join(self._target),
+            headers,
+            lambda: RequestBody(self._on_body_backlog, self._idle_timeout_s),
+            self._loop.time(),
         )
         self._current = request
         self._is_in_head = False
@@ -175,6 +188,7 @@ class ClientConnection(asyncio.Protocol):
             self._current.body.finish()
         self._current = None
         self._is_in_head = True
+        self._is_mid_message = False
         self._head_bytes = 0
 
     # ------------------------------------------------------------ writing answers
@@ -241,18 +255,18 @@ class ClientConnection(asyncio.Protocol):
             idle_timer.cancel()
         item = self._queue.popleft()
         if len(self._queue) < MAX_QUEUED_REQUESTS:
-            self._resume_reading("queue")
+            self._reading.resume("queue")
         return item
 
     def _enqueue(self, item: IncomingRequest | GatewayError) -> None:
         self._queue.append(item)
         if len(self._queue) >= MAX_QUEUED_REQUESTS:
-            self._pause_reading("queue")
+            self._reading.pause("queue")
         self._wake(self._queue_waiter)
 
     def _stop_parsing(self, error: GatewayError | None) -> None:
         """Reads nothing more; answers `error` after the requests already queued."""
-        self._pause_reading("stopped")
+        self._reading.pause("stopped")
         if error is not None and self._current is not None and self._current.body is not None:
             self._current.body.fail(error)  # a body cut short by garbage
         elif error is not None:
@@ -262,23 +276,30 @@ class ClientConnection(asyncio.Protocol):
 
     def _on_body_backlog(self, is_backlogged: bool) -> None:
         if is_backlogged:
-            self._pause_reading("body")
+            self._reading.pause("body")
         else:
-            self._resume_reading("body")
-
-    def _pause_reading(self, reason: str) -> None:
-        if not self._pause_reasons and self._transport is not None and not self.is_closed:
-            self._transport.pause_reading()
-        self._pause_reasons.add(reason)
-
-    def _resume_reading(self, reason: str) -> None:
-        if reason not in self._pause_reasons:
-            return
-        self._pause_reasons.discard(reason)
-        if not self._pause_reasons and self._transport is not None and not self.is_closed:
-            self._transport.resume_reading()
+            self._reading.resume("body")
 
     def _close(self) -> None:
+        transport = self._transport
+        if transport is None or self._phase is not Phase.OPEN:
+            return
+        if self._may_have_unread_input() and transport.can_write_eof():
+            self._phase = Phase.LINGERING
+            self._reading.clear()
+            self._lingering = LingeringClose(transport, self._end)
+            self._lingering.start()
+        else:
+            self._end()
+
+    def _may_have_unread_input(self) -> bool:
+        """Whether the client may still be sending: closing now could reset the connection."""
+        if self._has_input_ended:
+            return False
+        is_reading_stopped = self._is_done_reading or bool(self._reading)
+        return self._is_mid_message or is_reading_stopped or bool(self._queue)
+
+    def _end(self) -> None:
         transport = self._transport
         if transport is None or self.is_closed:
             return

@@ -1,8 +1,14 @@
-"""Request heads the front will not forward although llhttp parses them, and their size limit."""
+"""Turns a head llhttp parsed into a request, refusing heads the front will not forward."""
 
-from gateway.errors import BadRequest, GatewayError, VersionNotSupported
+from collections.abc import Callable
 
-MAX_HEAD_BYTES = 64 * 1024
+import httptools
+
+from gateway.errors import BadRequest, GatewayError, HeaderTooLarge, VersionNotSupported
+from gateway.front.host import host_refusal
+from gateway.front.limits import MAX_HEAD_BYTES
+from gateway.front.request import IncomingRequest, RequestBody
+from gateway.relay.headers import RawHeaders, content_length, values_of
 
 
 class HeadTooLarge(Exception):
@@ -18,11 +24,20 @@ class RefusedHead(Exception):
 
 
 def head_refusal(
-    http_version: str, codings: list[bytes], is_upgrade: bool, has_body: bool
+    http_version: str,
+    raw_headers: RawHeaders,
+    codings: list[bytes],
+    is_upgrade: bool,
+    has_body: bool,
 ) -> GatewayError | None:
     """Why a parsed head cannot be relayed faithfully, or None."""
+    if http_version == "0.9":
+        # llhttp's reading of a request line without a version: not HTTP/1.x at all.
+        return BadRequest("The request line carries no HTTP version.")
     if http_version not in ("1.0", "1.1"):
         return VersionNotSupported("Only HTTP/1.0 and HTTP/1.1 are spoken here.")
+    if (host_problem := host_refusal(http_version, raw_headers)) is not None:
+        return BadRequest(host_problem)
     # Other transfer codings would reach Redmine still encoded under a plain "chunked".
     if codings and [coding.strip().lower() for coding in codings] != [b"chunked"]:
         return BadRequest("Only the chunked transfer coding is supported.")
@@ -31,3 +46,49 @@ def head_refusal(
     if is_upgrade and has_body:
         return BadRequest("A protocol switch request cannot carry a body here.")
     return None
+
+
+def request_from_head(
+    parser: httptools.HttpRequestParser,
+    target: bytes,
+    headers: list[tuple[bytes, bytes]],
+    make_body: Callable[[], RequestBody],
+    started: float,
+) -> IncomingRequest:
+    """The request a complete head makes; raises HeadTooLarge or RefusedHead to stop the
+    parser at a head the front will not forward."""
+    head_bytes = len(target) + sum(len(name) + len(value) + 4 for name, value in headers)
+    if head_bytes > MAX_HEAD_BYTES:
+        raise HeadTooLarge()
+    http_version = parser.get_http_version()
+    codings = values_of(headers, b"transfer-encoding")
+    is_chunked = bool(codings)
+    has_body = is_chunked or bool(content_length(headers))
+    refusal = head_refusal(http_version, headers, codings, parser.should_upgrade(), has_body)
+    if refusal is not None:
+        raise RefusedHead(refusal)
+    # RFC 9110 §10.1.1: an HTTP/1.0 client's 100-continue expectation is ignored, as it may not
+    # understand an interim answer.
+    expectation = values_of(headers, b"expect") if http_version == "1.1" else []
+    return IncomingRequest(
+        method=parser.get_method().decode("ascii", "replace"),
+        target=target,
+        raw_headers=headers,
+        http_version=http_version,
+        keeps_alive=parser.should_keep_alive(),
+        body=make_body() if has_body else None,
+        is_chunked=is_chunked,
+        expects_continue=bool(expectation) and expectation[0].lower() == b"100-continue",
+        started=started,
+    )
+
+
+def parse_refusal(exc: Exception) -> GatewayError:
+    """The answer to a head llhttp could not parse, or that was stopped with HeadTooLarge or
+    RefusedHead (from inside the parser, they arrive as the parser error's context)."""
+    cause = exc if isinstance(exc, HeadTooLarge | RefusedHead) else exc.__context__
+    if isinstance(cause, HeadTooLarge):
+        return HeaderTooLarge("The request head is too large.")
+    if isinstance(cause, RefusedHead):
+        return cause.error
+    return BadRequest(f"The request could not be parsed ({exc}).")

@@ -28,7 +28,11 @@ def routed_path(method: str, target: bytes) -> str:
     # ("*") would name something other than Redmine.
     if not target.startswith(b"/"):
         raise BadRequest("Only origin-form request targets (a path) are accepted.")
-    raw_path = target.partition(b"?")[0].partition(b"#")[0]
+    # A fragment is never part of a request target (RFC 9112 §3.2.1); cutting the path at it
+    # would let "/#/../../x" past the dot-segment check below (as in CVE-2023-45539).
+    if b"#" in target:
+        raise BadRequest("A request target cannot carry a fragment (#).")
+    raw_path = target.partition(b"?")[0]
     path = unquote(raw_path.decode("latin-1"), errors="surrogateescape")
     if escapes_root(path):
         raise BadRequest("The request path climbs above the gateway's root.")

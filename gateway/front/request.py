@@ -6,11 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gateway.errors import RequestTimeout
+from gateway.front.limits import BODY_HIGH_WATER_BYTES, BODY_LOW_WATER_BYTES, CLIENT_IDLE_TIMEOUT_S
 from gateway.relay.headers import RawHeaders
-
-# How long a client may keep the gateway waiting: idle between requests, mid-body, or not
-# reading its answer (aiohttp's keep-alive default, which Redmine's clients have met so far).
-CLIENT_IDLE_TIMEOUT_S = 75.0
 
 
 class ClientGone(Exception):
@@ -21,8 +18,8 @@ class RequestBody:
     """Chunks the parser hands over, read by the relay; `on_backlog(True)` asks the connection to
     stop reading the socket while too much is waiting, `on_backlog(False)` to go on."""
 
-    HIGH_WATER_BYTES = 256 * 1024
-    LOW_WATER_BYTES = 64 * 1024
+    HIGH_WATER_BYTES = BODY_HIGH_WATER_BYTES
+    LOW_WATER_BYTES = BODY_LOW_WATER_BYTES
 
     def __init__(
         self, on_backlog: Callable[[bool], None], idle_timeout_s: float = CLIENT_IDLE_TIMEOUT_S

@@ -14,8 +14,8 @@ from aiohttp import web
 from yarl import URL
 
 from gateway.front.connection import ClientConnection
+from gateway.front.limits import CLIENT_IDLE_TIMEOUT_S
 from gateway.front.open_connections import OpenConnections
-from gateway.front.request import CLIENT_IDLE_TIMEOUT_S
 from gateway.logs import ACCESS_LOGGER
 from gateway.proxy import Proxy, Upstream
 from gateway.relay.pool import ConnectionPool, Origin

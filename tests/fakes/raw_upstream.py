@@ -28,6 +28,8 @@ class RawUpstream:
     def __init__(self) -> None:
         self.answers: deque[RawAnswer] = deque()
         self.received: list[bytes] = []
+        self.heads: list[bytes] = []  # each request head as soon as it arrived
+        self._head_arrived = asyncio.Condition()
         self.connections = 0
         self.url = ""
         self._server: asyncio.Server | None = None
@@ -37,6 +39,11 @@ class RawUpstream:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         port = self._server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}/"
+
+    async def wait_for_heads(self, count: int) -> None:
+        """Returns once `count` request heads have arrived, their bodies perhaps still coming."""
+        async with asyncio.timeout(CLOSE_TIMEOUT_S), self._head_arrived:
+            await self._head_arrived.wait_for(lambda: len(self.heads) >= count)
 
     async def close(self) -> None:
         if self._server is not None:
@@ -56,6 +63,9 @@ class RawUpstream:
                     head = await reader.readuntil(b"\r\n\r\n")
                 except asyncio.IncompleteReadError:
                     return
+                async with self._head_arrived:
+                    self.heads.append(head)
+                    self._head_arrived.notify_all()
                 answer = self.answers.popleft() if self.answers else self.DEFAULT
                 length = 0 if answer.before_body else content_length(head)
                 self.received.append(head + (await reader.readexactly(length) if length else b""))
