@@ -51,10 +51,7 @@ class ConnectionPool:
     async def acquire(self, timeout_s: float | None = None) -> UpstreamConnection:
         """A connection ready for one exchange; waiting for one (or for it to connect) takes at
         most `timeout_s`."""
-        if self._is_closed:
-            raise UpstreamClosed(
-                "the gateway is shutting down", answer_started=False, by_gateway=True
-            )
+        self._raise_if_closed()
         idle = self._take_idle()
         if idle is not None:
             return idle
@@ -74,6 +71,7 @@ class ConnectionPool:
 
     async def _acquire_slowly(self) -> UpstreamConnection:
         while True:
+            self._raise_if_closed()  # a waiter woken by the close, or by a release after it
             idle = self._take_idle()
             if idle is not None:
                 return idle
@@ -100,11 +98,16 @@ class ConnectionPool:
         self._wake_one()
 
     async def close(self) -> None:
+        """Closes every connection; waiters and connects still in flight end in UpstreamClosed."""
         self._is_closed = True
         for connection in list(self._open):
             connection.close()
         self._idle.clear()
         self._open.clear()
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
 
     async def _connect(self) -> UpstreamConnection:
         origin = self._origin
@@ -129,9 +132,18 @@ class ConnectionPool:
             self._wake_one()
             raise
         self._connecting -= 1
+        if self._is_closed:
+            connection.close()  # the pool closed while it connected: nobody else would close it
+            self._raise_if_closed()
         self._open.add(connection)
         log.debug("upstream connection opened host=%s open=%s", origin.host, len(self._open))
         return connection
+
+    def _raise_if_closed(self) -> None:
+        if self._is_closed:
+            raise UpstreamClosed(
+                "the gateway is shutting down", answer_started=False, by_gateway=True
+            )
 
     def _forget(self, connection: UpstreamConnection) -> None:
         self._open.discard(connection)
