@@ -8,12 +8,9 @@ from dataclasses import dataclass
 
 from gateway.relay.answer import UpstreamClosed
 from gateway.relay.connection import UpstreamConnection
+from gateway.relay.limits import RELAY_LIMITS
 
 log = logging.getLogger(__name__)
-
-# Redmine's server ends idle keep-alive connections on its own (Puma after 20 s); a request sent
-# just as it does would fail, and a POST cannot be resent. Idle longer than this: a fresh one.
-IDLE_EXPIRY_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -36,7 +33,7 @@ class ConnectionPool:
         origin: Origin,
         limit: int,
         connect_timeout_s: float,
-        idle_expiry_s: float = IDLE_EXPIRY_S,
+        idle_expiry_s: float = RELAY_LIMITS.idle_expiry_s,
     ) -> None:
         self._origin = origin
         self._idle_expiry_s = idle_expiry_s
