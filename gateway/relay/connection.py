@@ -2,21 +2,18 @@
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Callable
 from typing import cast
 
 import httptools
 
 from gateway.relay.answer import InvalidAnswer, ResponseHead, UpstreamClosed
-from gateway.relay.heads import announces_body, answer_refusal
+from gateway.relay.backlog import Backlog
+from gateway.relay.heads import AnswerRefused, announces_body, answer_refusal
 from gateway.relay.limits import RELAY_LIMITS, RelayLimits
+from gateway.relay.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
-
-
-class AnswerRefused(Exception):
-    """Raised inside the parser's callbacks to stop it at bytes the relay will not take."""
 
 
 class UpstreamConnection(asyncio.Protocol):
@@ -32,14 +29,11 @@ class UpstreamConnection(asyncio.Protocol):
         self._on_lost = on_lost
         self._limits = limits
         self._transport: asyncio.Transport | None = None
-        self._loop = asyncio.get_running_loop()
         self._parser: httptools.HttpResponseParser | None = None
         # One task at a time waits on a connection (for room to send, a head or a body piece);
-        # every event that could end its wait resolves this, and the task looks again.
-        self._waiter: asyncio.Future[None] | None = None
-        self._budget_s: float | None = None  # what is left of the exchange's time to wait
-        self._body: deque[bytes] = deque()
-        self._body_bytes = 0
+        # every event that could end its wait wakes it, and the task looks again.
+        self._wakeup = Wakeup(self._expire)
+        self._body = Backlog(limits)
         self._error: BaseException | None = None
         self._headers: list[tuple[bytes, bytes]] = []
         self._head_bytes = 0  # read so far while no final head has come (interim ones count)
@@ -49,7 +43,6 @@ class UpstreamConnection(asyncio.Protocol):
         self._is_interim = False
         self._is_complete = True
         self._is_paused_writing = False
-        self._is_paused_reading = False
         self._keep_alive = False
         self._has_received = False
         self._is_request_sent = True
@@ -166,12 +159,8 @@ class UpstreamConnection(asyncio.Protocol):
         if self._is_complete:
             # llhttp cannot know the request was HEAD: it reads a body the headers announce.
             raise AnswerRefused("a body after an answer to HEAD")
-        self._body.append(body)
-        self._body_bytes += len(body)
-        if self._body_bytes > self._limits.read_high_water_bytes and not self._is_paused_reading:
-            assert self._transport is not None
-            self._transport.pause_reading()
-            self._is_paused_reading = True
+        assert self._transport is not None
+        self._body.push(body, self._transport)
         self._wake()
 
     def on_message_complete(self) -> None:
@@ -199,11 +188,10 @@ class UpstreamConnection(asyncio.Protocol):
         """
         assert self._transport is not None and self._is_complete
         self._parser = httptools.HttpResponseParser(self)
-        self._budget_s = timeout_s
+        self._wakeup.budget_s = timeout_s
         self._head = None
         self._head_bytes = 0
         self._body.clear()
-        self._body_bytes = 0
         self._error = None
         self._expects_body = expects_body
         self._is_interim = False
@@ -240,13 +228,8 @@ class UpstreamConnection(asyncio.Protocol):
             if self._is_complete:
                 return b""
             await self._wait()
-        chunk = self._body.popleft()
-        self._body_bytes -= len(chunk)
-        if self._is_paused_reading and self._body_bytes < self._limits.read_low_water_bytes:
-            assert self._transport is not None
-            self._is_paused_reading = False
-            self._transport.resume_reading()
-        return chunk
+        assert self._transport is not None
+        return self._body.pop(self._transport)
 
     @property
     def is_reusable(self) -> bool:
@@ -286,27 +269,12 @@ class UpstreamConnection(asyncio.Protocol):
 
     async def _wait(self) -> None:
         """Until something happens on the connection, or the exchange's time runs out."""
-        waiter = self._waiter = self._loop.create_future()
-        if self._budget_s is None:
-            try:
-                await waiter
-            finally:
-                self._waiter = None
-        else:
-            started = self._loop.time()
-            timer = self._loop.call_later(self._budget_s, self._expire)
-            try:
-                await waiter
-            finally:
-                self._waiter = None
-                timer.cancel()
-                self._budget_s -= self._loop.time() - started
-        if self._error is not None and isinstance(self._error, TimeoutError):
+        await self._wakeup.wait()
+        if isinstance(self._error, TimeoutError):
             raise self._error
 
     def _expire(self) -> None:
         self.abort(TimeoutError("the other end did not answer in time"))
-        self._wake()
 
     def _raise_if_lost(self) -> None:
         if self.is_closed or self._transport is None:
@@ -333,6 +301,4 @@ class UpstreamConnection(asyncio.Protocol):
         self._wake()
 
     def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self._wakeup.wake()

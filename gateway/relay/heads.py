@@ -8,6 +8,10 @@ from gateway.relay.limits import RelayLimits
 FORBIDDEN_IN_REASON = frozenset(range(0x20)) - {0x09} | {0x7F}
 
 
+class AnswerRefused(Exception):
+    """Raised inside the parser's callbacks to stop it at bytes the relay will not take."""
+
+
 def head_size(reason: bytes, raw: RawHeaders) -> int:
     """The bytes a head takes on the wire, near enough: "HTTP/1.1 200 " and each "name: value"."""
     return 15 + len(reason) + sum(len(name) + len(value) + 4 for name, value in raw)
