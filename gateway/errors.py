@@ -120,7 +120,8 @@ class RedmineTooSlow(UpstreamTimeout):
 
 
 class RedmineAnswerInvalid(UpstreamUnavailable):
-    """Redmine answered a call of the gateway's own with something it cannot use."""
+    """Redmine answered with something the gateway cannot use or relay (a malformed answer,
+    one over the relay's limits, or an unexpected one to a call of the gateway's own)."""
 
     status = 502
     error_code = "UPSTREAM_ANSWER_INVALID"

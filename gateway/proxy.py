@@ -11,6 +11,7 @@ from gateway.errors import (
     AppTimeout,
     AppUnavailable,
     GatewayError,
+    RedmineAnswerInvalid,
     UpstreamTimeout,
     UpstreamUnavailable,
     error_document,
@@ -21,7 +22,7 @@ from gateway.front.paths import is_liveness, is_own, routed_path
 from gateway.front.request import ClientGone, IncomingRequest
 from gateway.logs import redact_query
 from gateway.relay import headers as wire
-from gateway.relay.answer import ResponseHead, UpstreamClosed
+from gateway.relay.answer import InvalidAnswer, ResponseHead, UpstreamClosed
 from gateway.relay.connection import UpstreamConnection
 from gateway.relay.pool import ConnectionPool
 
@@ -104,15 +105,7 @@ class Proxy:
                     raise AppTimeout("The gateway did not answer in time.") from exc
                 raise UpstreamTimeout("Redmine did not answer in time.") from exc
             except (UpstreamClosed, OSError) as exc:
-                log.warning(
-                    "upstream unavailable method=%s own=%s error=%s",
-                    request.method,
-                    upstream.is_own,
-                    type(exc).__name__,
-                )
-                if upstream.is_own:
-                    raise AppUnavailable("The gateway could not answer; try again.") from exc
-                raise UpstreamUnavailable("Redmine could not be reached.") from exc
+                raise no_answer_error(request, upstream, exc) from exc
             return await self._stream_answer(request, client, connection, head, first)
         finally:
             if connection is not None:
@@ -178,7 +171,8 @@ class Proxy:
         client.write(wire.message_head(status_line, raw) + framed(first, is_chunked))
         sent = len(first)
         try:
-            while chunk := await connection.read():
+            # An answer to HEAD, a 204 or a 304 ends with its head, whatever the head says.
+            while answer_has_body(request, head) and (chunk := await connection.read()):
                 client.write(framed(chunk, is_chunked))
                 sent += len(chunk)
                 await client.drain()
@@ -247,6 +241,23 @@ async def send_body(
             raise
         return
     connection.request_sent()
+
+
+def no_answer_error(
+    request: IncomingRequest, upstream: Upstream, exc: UpstreamClosed | OSError
+) -> GatewayError:
+    """What the client is told when no answer came that could be relayed."""
+    log.warning(
+        "upstream unavailable method=%s own=%s error=%s",
+        request.method,
+        upstream.is_own,
+        type(exc).__name__,
+    )
+    if upstream.is_own:
+        return AppUnavailable("The gateway could not answer; try again.")
+    if isinstance(exc, InvalidAnswer):
+        return RedmineAnswerInvalid("Redmine's answer was invalid.")
+    return UpstreamUnavailable("Redmine could not be reached.")
 
 
 def remaining(deadline: float | None, loop: asyncio.AbstractEventLoop) -> float | None:

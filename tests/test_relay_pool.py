@@ -76,3 +76,29 @@ async def test_a_closed_pool_hands_out_nothing(pool: ConnectionPool) -> None:
     with pytest.raises(UpstreamClosed) as raised:
         await pool.acquire()
     assert raised.value.by_gateway, "a request refused at shutdown is never resent"
+
+
+async def test_a_waiter_at_close_gets_an_error_and_nothing_new_is_opened(
+    pool: ConnectionPool, raw_upstream: RawUpstream
+) -> None:
+    held = await pool.acquire()
+    waiting = asyncio.create_task(pool.acquire())
+    await asyncio.sleep(0.01)  # it waits: the one connection allowed is taken
+    assert not waiting.done()
+    await pool.close()
+    pool.release(held)  # the request in hand ends after the pool closed
+    with pytest.raises(UpstreamClosed) as raised:
+        await asyncio.wait_for(waiting, 2.0)
+    assert raised.value.by_gateway
+    assert raw_upstream.connections == 1, "no connection opened after the close"
+
+
+async def test_a_connection_made_while_the_pool_closes_is_closed_not_handed_out(
+    pool: ConnectionPool, raw_upstream: RawUpstream
+) -> None:
+    connecting = asyncio.create_task(pool.acquire())
+    await asyncio.sleep(0)  # it is connecting now
+    await pool.close()
+    with pytest.raises(UpstreamClosed):
+        await asyncio.wait_for(connecting, 2.0)
+    await raw_upstream.wait_until(lambda: raw_upstream.open_connections == 0)

@@ -18,3 +18,11 @@ class ResponseHead:
     reason: bytes
     raw_headers: list[tuple[bytes, bytes]]
     is_framed: bool  # has Content-Length or chunked framing; otherwise the body ends at EOF
+
+
+class InvalidAnswer(UpstreamClosed):
+    """The answer broke HTTP/1.1 or the relay's limits: its connection is dropped, never resent."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"invalid answer: {reason}", answer_started=True)
+        self.reason = reason

@@ -1,18 +1,19 @@
 """One keep-alive HTTP/1.1 connection upstream: sends a request, parses the answer as it comes."""
 
 import asyncio
-from collections import deque
+import logging
 from collections.abc import Callable
 from typing import cast
 
 import httptools
 
-from gateway.relay.answer import ResponseHead, UpstreamClosed
+from gateway.relay.answer import InvalidAnswer, ResponseHead, UpstreamClosed
+from gateway.relay.backlog import Backlog
+from gateway.relay.heads import AnswerRefused, announces_body, answer_refusal
+from gateway.relay.limits import RELAY_LIMITS, RelayLimits
+from gateway.relay.wakeup import Wakeup
 
-# Above this many unread response bytes the socket stops being read, so a slow client never
-# makes the gateway hold a whole download in memory.
-READ_HIGH_WATER_BYTES = 256 * 1024
-READ_LOW_WATER_BYTES = 64 * 1024
+log = logging.getLogger(__name__)
 
 
 class UpstreamConnection(asyncio.Protocol):
@@ -22,26 +23,26 @@ class UpstreamConnection(asyncio.Protocol):
     per-request cost of a general client library was most of the gateway's pass-through CPU.
     """
 
-    def __init__(self, on_lost: Callable[["UpstreamConnection"], None]) -> None:
+    def __init__(
+        self, on_lost: Callable[["UpstreamConnection"], None], limits: RelayLimits = RELAY_LIMITS
+    ) -> None:
         self._on_lost = on_lost
+        self._limits = limits
         self._transport: asyncio.Transport | None = None
-        self._loop = asyncio.get_running_loop()
         self._parser: httptools.HttpResponseParser | None = None
         # One task at a time waits on a connection (for room to send, a head or a body piece);
-        # every event that could end its wait resolves this, and the task looks again.
-        self._waiter: asyncio.Future[None] | None = None
-        self._budget_s: float | None = None  # what is left of the exchange's time to wait
-        self._body: deque[bytes] = deque()
-        self._body_bytes = 0
+        # every event that could end its wait wakes it, and the task looks again.
+        self._wakeup = Wakeup(self._expire)
+        self._body = Backlog(limits)
         self._error: BaseException | None = None
         self._headers: list[tuple[bytes, bytes]] = []
+        self._head_bytes = 0  # read so far while no final head has come (interim ones count)
         self._reason = b""
         self._head: ResponseHead | None = None
         self._expects_body = True
         self._is_interim = False
         self._is_complete = True
         self._is_paused_writing = False
-        self._is_paused_reading = False
         self._keep_alive = False
         self._has_received = False
         self._is_request_sent = True
@@ -56,16 +57,24 @@ class UpstreamConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self._parser is None:
-            # Nothing was asked: bytes on an idle connection mean it is out of step; drop it.
-            self.close()
+            # Nothing was asked, or the answer has ended: the connection is out of step.
+            self._refuse("bytes nobody asked for, or after the end of an answer")
             return
         self._has_received = True
         try:
             self._parser.feed_data(data)
-        except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
-            # A malformed answer, or a protocol switch nobody asked Redmine for.
-            self._fail(UpstreamClosed(f"unusable answer: {exc!r}", answer_started=True))
-            self.close()
+        except httptools.HttpParserUpgrade:
+            self._refuse("a protocol switch nobody asked for")
+        except httptools.HttpParserError as exc:
+            cause = exc.__context__  # what a callback raised, if one did
+            self._refuse(str(cause) if isinstance(cause, AnswerRefused) else f"unparseable: {exc}")
+        else:
+            if self._head is None:
+                # Checked per read as well as per head: a header line that never ends is
+                # dropped after one read over the bound, not buffered whole.
+                self._head_bytes += len(data)
+                if self._head_bytes > self._limits.max_head_bytes:
+                    self._refuse(f"a head over {self._limits.max_head_bytes} bytes")
 
     def eof_received(self) -> bool:
         return False
@@ -104,7 +113,7 @@ class UpstreamConnection(asyncio.Protocol):
     def on_message_begin(self) -> None:
         if self._head is not None:
             # A second answer to one request (or bytes after the end of the first).
-            raise httptools.HttpParserError("unexpected second response")
+            raise AnswerRefused("a second answer to one request")
         self._headers = []
         self._reason = b""  # llhttp reports no reason at all for a status line without one
 
@@ -113,23 +122,25 @@ class UpstreamConnection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name, value))
+        if len(self._headers) > self._limits.max_header_fields:
+            raise AnswerRefused(f"more than {self._limits.max_header_fields} header fields")
 
     def on_headers_complete(self) -> None:
         assert self._parser is not None
         status = self._parser.get_status_code()
+        version = self._parser.get_http_version()
+        refusal = answer_refusal(version, status, self._reason, self._headers, self._limits)
+        if refusal is not None:
+            raise AnswerRefused(refusal)
         if status < 200:
             self._is_interim = True  # 100 Continue and the like: the real answer follows
             return
-        codings = [
-            coding.strip().lower()
-            for name, value in self._headers
-            if name.lower() == b"transfer-encoding"
-            for coding in value.split(b",")
-        ]
-        if codings and codings != [b"chunked"]:
-            # Other codings would reach the client still applied, under a plain "chunked".
-            raise httptools.HttpParserError(f"unsupported transfer coding {codings!r}")
-        self._keep_alive = self._parser.should_keep_alive()
+        has_body = self._expects_body and status not in (204, 304)
+        # Where Redmine says a body follows that the answer cannot have, its idea of where the
+        # answer ends is not the gateway's: bytes may still come, read as the next answer.
+        self._keep_alive = self._parser.should_keep_alive() and (
+            has_body or not announces_body(self._headers)
+        )
         self._head = ResponseHead(
             status,
             self._reason,
@@ -145,12 +156,11 @@ class UpstreamConnection(asyncio.Protocol):
             self._finish_message()
 
     def on_body(self, body: bytes) -> None:
-        self._body.append(body)
-        self._body_bytes += len(body)
-        if self._body_bytes > READ_HIGH_WATER_BYTES and not self._is_paused_reading:
-            assert self._transport is not None
-            self._transport.pause_reading()
-            self._is_paused_reading = True
+        if self._is_complete:
+            # llhttp cannot know the request was HEAD: it reads a body the headers announce.
+            raise AnswerRefused("a body after an answer to HEAD")
+        assert self._transport is not None
+        self._body.push(body, self._transport)
         self._wake()
 
     def on_message_complete(self) -> None:
@@ -178,10 +188,10 @@ class UpstreamConnection(asyncio.Protocol):
         """
         assert self._transport is not None and self._is_complete
         self._parser = httptools.HttpResponseParser(self)
-        self._budget_s = timeout_s
+        self._wakeup.budget_s = timeout_s
         self._head = None
+        self._head_bytes = 0
         self._body.clear()
-        self._body_bytes = 0
         self._error = None
         self._expects_body = expects_body
         self._is_interim = False
@@ -218,13 +228,8 @@ class UpstreamConnection(asyncio.Protocol):
             if self._is_complete:
                 return b""
             await self._wait()
-        chunk = self._body.popleft()
-        self._body_bytes -= len(chunk)
-        if self._is_paused_reading and self._body_bytes < READ_LOW_WATER_BYTES:
-            assert self._transport is not None
-            self._is_paused_reading = False
-            self._transport.resume_reading()
-        return chunk
+        assert self._transport is not None
+        return self._body.pop(self._transport)
 
     @property
     def is_reusable(self) -> bool:
@@ -264,31 +269,23 @@ class UpstreamConnection(asyncio.Protocol):
 
     async def _wait(self) -> None:
         """Until something happens on the connection, or the exchange's time runs out."""
-        waiter = self._waiter = self._loop.create_future()
-        if self._budget_s is None:
-            try:
-                await waiter
-            finally:
-                self._waiter = None
-        else:
-            started = self._loop.time()
-            timer = self._loop.call_later(self._budget_s, self._expire)
-            try:
-                await waiter
-            finally:
-                self._waiter = None
-                timer.cancel()
-                self._budget_s -= self._loop.time() - started
-        if self._error is not None and isinstance(self._error, TimeoutError):
+        await self._wakeup.wait()
+        if isinstance(self._error, TimeoutError):
             raise self._error
 
     def _expire(self) -> None:
         self.abort(TimeoutError("the other end did not answer in time"))
-        self._wake()
 
     def _raise_if_lost(self) -> None:
         if self.is_closed or self._transport is None:
             raise UpstreamClosed("connection lost while sending", answer_started=self._has_received)
+
+    def _refuse(self, reason: str) -> None:
+        """Ends the exchange on bytes that break HTTP/1.1 or a limit, and drops the connection;
+        after an answer has ended, only the connection goes (its bytes go nowhere)."""
+        log.warning("upstream answer invalid reason=%s", reason)
+        self._fail(InvalidAnswer(reason))
+        self.close()
 
     def _finish_message(self) -> None:
         self._is_complete = True
@@ -304,6 +301,4 @@ class UpstreamConnection(asyncio.Protocol):
         self._wake()
 
     def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self._wakeup.wake()

@@ -8,12 +8,9 @@ from dataclasses import dataclass
 
 from gateway.relay.answer import UpstreamClosed
 from gateway.relay.connection import UpstreamConnection
+from gateway.relay.limits import RELAY_LIMITS
 
 log = logging.getLogger(__name__)
-
-# Redmine's server ends idle keep-alive connections on its own (Puma after 20 s); a request sent
-# just as it does would fail, and a POST cannot be resent. Idle longer than this: a fresh one.
-IDLE_EXPIRY_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -36,7 +33,7 @@ class ConnectionPool:
         origin: Origin,
         limit: int,
         connect_timeout_s: float,
-        idle_expiry_s: float = IDLE_EXPIRY_S,
+        idle_expiry_s: float = RELAY_LIMITS.idle_expiry_s,
     ) -> None:
         self._origin = origin
         self._idle_expiry_s = idle_expiry_s
@@ -51,10 +48,7 @@ class ConnectionPool:
     async def acquire(self, timeout_s: float | None = None) -> UpstreamConnection:
         """A connection ready for one exchange; waiting for one (or for it to connect) takes at
         most `timeout_s`."""
-        if self._is_closed:
-            raise UpstreamClosed(
-                "the gateway is shutting down", answer_started=False, by_gateway=True
-            )
+        self._raise_if_closed()
         idle = self._take_idle()
         if idle is not None:
             return idle
@@ -74,6 +68,7 @@ class ConnectionPool:
 
     async def _acquire_slowly(self) -> UpstreamConnection:
         while True:
+            self._raise_if_closed()  # a waiter woken by the close, or by a release after it
             idle = self._take_idle()
             if idle is not None:
                 return idle
@@ -100,11 +95,16 @@ class ConnectionPool:
         self._wake_one()
 
     async def close(self) -> None:
+        """Closes every connection; waiters and connects still in flight end in UpstreamClosed."""
         self._is_closed = True
         for connection in list(self._open):
             connection.close()
         self._idle.clear()
         self._open.clear()
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
 
     async def _connect(self) -> UpstreamConnection:
         origin = self._origin
@@ -129,9 +129,18 @@ class ConnectionPool:
             self._wake_one()
             raise
         self._connecting -= 1
+        if self._is_closed:
+            connection.close()  # the pool closed while it connected: nobody else would close it
+            self._raise_if_closed()
         self._open.add(connection)
         log.debug("upstream connection opened host=%s open=%s", origin.host, len(self._open))
         return connection
+
+    def _raise_if_closed(self) -> None:
+        if self._is_closed:
+            raise UpstreamClosed(
+                "the gateway is shutting down", answer_started=False, by_gateway=True
+            )
 
     def _forget(self, connection: UpstreamConnection) -> None:
         self._open.discard(connection)

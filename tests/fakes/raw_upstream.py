@@ -4,16 +4,18 @@ import asyncio
 import socket
 import struct
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 CLOSE_TIMEOUT_S = 5.0
+WAIT_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
 class RawAnswer:
     data: bytes
     close_after: bool = False  # ends its connection once written (a close-delimited body)
-    delay_s: float = 0.0  # between the head (up to the blank line) and the rest
+    delay_s: float = 0.0  # between the head (up to the blank line) and the rest; 0: one write
     trickle: tuple[bytes, ...] = ()  # more pieces after `data`, each `delay_s` after the last
     reset_after: bool = False  # ends its connection with a reset instead of a clean close
     before_body: bool = False  # answers after the request head, without reading its body
@@ -31,9 +33,25 @@ class RawUpstream:
         self.heads: list[bytes] = []  # each request head as soon as it arrived
         self._head_arrived = asyncio.Condition()
         self.connections = 0
+        self.cut_short = 0  # answers the gateway stopped taking before they were all written
         self.url = ""
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._changed = asyncio.Event()
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._writers)
+
+    async def wait_until(self, condition: Callable[[], bool]) -> None:
+        """Until `condition` holds (it is looked at again whenever a connection changes)."""
+        async with asyncio.timeout(WAIT_TIMEOUT_S):
+            while not condition():
+                await self._changed.wait()
+
+    def _notify(self) -> None:
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -57,6 +75,7 @@ class RawUpstream:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         self._writers.add(writer)
+        self._notify()
         try:
             while True:
                 try:
@@ -69,7 +88,11 @@ class RawUpstream:
                 answer = self.answers.popleft() if self.answers else self.DEFAULT
                 length = 0 if answer.before_body else content_length(head)
                 self.received.append(head + (await reader.readexactly(length) if length else b""))
-                await self._answer(writer, answer)
+                try:
+                    await self._answer(writer, answer)
+                except ConnectionError:
+                    self.cut_short += 1
+                    raise
                 if answer.reset_after:
                     # Linger 0: the close sends a reset instead of a clean end.
                     sock = writer.get_extra_info("socket")
@@ -88,11 +111,14 @@ class RawUpstream:
         finally:
             self._writers.discard(writer)
             writer.close()
+            self._notify()
 
     @staticmethod
     async def _answer(writer: asyncio.StreamWriter, answer: RawAnswer) -> None:
         split = answer.data.find(b"\r\n\r\n") + 4
-        pieces = [answer.data[:split], answer.data[split:], *answer.trickle]
+        # Without a delay the whole answer goes in one write, so the gateway reads it at once.
+        first = [answer.data[:split], answer.data[split:]] if answer.delay_s else [answer.data]
+        pieces = [*first, *answer.trickle]
         for index, piece in enumerate(pieces):
             if index and answer.delay_s:
                 await asyncio.sleep(answer.delay_s)
