@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     upstream_connect_timeout_s: float = Field(
         default=5.0, gt=0, description="Time allowed to connect to Redmine."
     )
+    max_client_connections: int = Field(
+        default=10_000,
+        ge=1,
+        description="Client connections one serving process keeps open; beyond it a new one is "
+        "answered 503 (Retry-After) and closed.",
+    )
     upstream_max_connections: int = Field(
         default=100, ge=1, description="Size of the shared keep-alive pool to Redmine."
     )

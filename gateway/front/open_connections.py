@@ -42,6 +42,10 @@ class OpenConnections:
             log.error("a connection's task failed", exc_info=error)
 
     @property
+    def count(self) -> int:
+        return len(self._open)
+
+    @property
     def task_count(self) -> int:
         return len(self._tasks)
 

@@ -16,6 +16,7 @@ from yarl import URL
 from gateway.front.connection import ClientConnection
 from gateway.front.limits import CLIENT_IDLE_TIMEOUT_S
 from gateway.front.open_connections import OpenConnections
+from gateway.front.overload import OverloadAnswer
 from gateway.logs import ACCESS_LOGGER
 from gateway.proxy import Proxy, Upstream
 from gateway.relay.pool import ConnectionPool, Origin
@@ -30,9 +31,15 @@ OWN_APP_CONNECTIONS = 100
 class FrontServer:
     """Accepts connections and keeps track of them, so a shutdown lets in-flight answers finish."""
 
-    def __init__(self, proxy: Proxy, client_idle_timeout_s: float = CLIENT_IDLE_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        proxy: Proxy,
+        client_idle_timeout_s: float = CLIENT_IDLE_TIMEOUT_S,
+        max_connections: int | None = None,
+    ) -> None:
         self._proxy = proxy
         self._client_idle_timeout_s = client_idle_timeout_s
+        self._max_connections = max_connections
         self._connections = OpenConnections()
         self._server: asyncio.Server | None = None
 
@@ -65,7 +72,10 @@ class FrontServer:
             log.warning("connection still busy at shutdown peer=%s", connection.peer)
             connection.abort()
 
-    def _accept(self) -> ClientConnection:
+    def _accept(self) -> asyncio.Protocol:
+        if self._max_connections is not None and self._connections.count >= self._max_connections:
+            log.warning("connection refused: too many open max=%s", self._max_connections)
+            return OverloadAnswer()
         return ClientConnection(
             self._proxy.respond,
             self._proxy.refuse,
@@ -112,6 +122,7 @@ async def serving(
                 access_log=logging.getLogger(ACCESS_LOGGER) if settings.access_log else None,
             ),
             client_idle_timeout_s,
+            settings.max_client_connections,
         )
         await front.listen(settings.host, settings.port, reuse_port=reuse_port, sock=sock)
         yield front
