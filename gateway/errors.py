@@ -145,6 +145,13 @@ class AppTimeout(GatewayError):
     error_code = "GATEWAY_TIMEOUT"
 
 
+class TooManyConnections(GatewayError):
+    """A connection beyond GATEWAY_MAX_CLIENT_CONNECTIONS."""
+
+    status = 503
+    error_code = "SERVICE_UNAVAILABLE"
+
+
 class AppUnavailable(GatewayError):
     """The front could not reach the gateway's own app."""
 

@@ -300,6 +300,13 @@ def write_liveness(request: IncomingRequest, client: ClientConnection) -> Answer
 
 
 def write_error(client: ClientConnection, error: GatewayError, *, keeps_alive: bool) -> Answer:
+    head, body = error_parts(error, keeps_alive=keeps_alive)
+    client.write(head + body)
+    return Answer(error.status, len(body), keeps_alive)
+
+
+def error_parts(error: GatewayError, *, keeps_alive: bool) -> tuple[bytes, bytes]:
+    """The head and body of the front's own error answer, in the gateway's one error shape."""
     document = error_document(error.error_code, str(error), error.field_errors, error.extra)
     body = json.dumps(document).encode()
     status_line = b"HTTP/1.1 %d %b" % (error.status, HTTPStatus(error.status).phrase.encode())
@@ -307,5 +314,4 @@ def write_error(client: ClientConnection, error: GatewayError, *, keeps_alive: b
     headers.extend((name.encode(), value.encode()) for name, value in retry_headers(error).items())
     if not keeps_alive:
         headers.append((b"Connection", b"close"))
-    client.write(wire.message_head(status_line, headers) + body)
-    return Answer(error.status, len(body), keeps_alive)
+    return wire.message_head(status_line, headers), body

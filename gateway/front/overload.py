@@ -1,19 +1,15 @@
 """The answer to a connection beyond GATEWAY_MAX_CLIENT_CONNECTIONS: a 503, then close."""
 
 import asyncio
-import json
 
-from gateway.errors import RETRY_AFTER_S, error_document
+from gateway.errors import TooManyConnections
+from gateway.proxy import error_parts
 
-BODY = json.dumps(
-    error_document(
-        "SERVICE_UNAVAILABLE", "The gateway has too many open connections; try again.", {}
+ANSWER = b"".join(
+    error_parts(
+        TooManyConnections("The gateway has too many open connections; try again."),
+        keeps_alive=False,
     )
-).encode()
-ANSWER = (
-    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
-    b"Retry-After: %d\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%b"
-    % (RETRY_AFTER_S, len(BODY), BODY)
 )
 
 
