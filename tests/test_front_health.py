@@ -17,7 +17,7 @@ from gateway.front.connection import ClientConnection
 from gateway.front.open_connections import OpenConnections
 from gateway.front.request import IncomingRequest
 from gateway.front.server import OWN_APP_CONNECTIONS
-from gateway.proxy import Proxy
+from gateway.proxy.relaying import Proxy
 from gateway.settings import Settings
 from tests.fakes.redmine import FakeRedmine
 from tests.front_server import GatewayTestServer

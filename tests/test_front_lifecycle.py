@@ -7,7 +7,7 @@ import weakref
 from gateway.front.connection import ClientConnection
 from gateway.front.open_connections import OpenConnections
 from gateway.front.request import IncomingRequest
-from gateway.proxy import Proxy
+from gateway.proxy.relaying import Proxy
 from tests.front_wire import READ_TIMEOUT_S, FakeTransport
 
 

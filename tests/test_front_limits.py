@@ -12,7 +12,7 @@ from gateway.front.connection import ClientConnection
 from gateway.front.open_connections import OpenConnections
 from gateway.front.request import IncomingRequest, RequestBody
 from gateway.logs import ACCESS_LOGGER
-from gateway.proxy import Proxy
+from gateway.proxy.relaying import Proxy
 from gateway.settings import Settings
 from tests.conftest import GatewayClient, ServedGateway
 from tests.fakes.raw_upstream import RawAnswer, RawUpstream

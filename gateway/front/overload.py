@@ -3,7 +3,7 @@
 import asyncio
 
 from gateway.errors import TooManyConnections
-from gateway.proxy import error_parts
+from gateway.proxy.answers import error_parts
 
 ANSWER = b"".join(
     error_parts(

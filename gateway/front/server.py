@@ -18,7 +18,9 @@ from gateway.front.limits import CLIENT_IDLE_TIMEOUT_S
 from gateway.front.open_connections import OpenConnections
 from gateway.front.overload import OverloadAnswer
 from gateway.logs import ACCESS_LOGGER
-from gateway.proxy import Proxy, Upstream
+from gateway.proxy.access_log import AccessLog
+from gateway.proxy.relaying import Proxy
+from gateway.proxy.routing import Upstream
 from gateway.relay.pool import ConnectionPool, Origin
 from gateway.settings import Settings
 
@@ -119,7 +121,9 @@ async def serving(
                 # A stuck app answers 504 in the error shape rather than holding the client;
                 # the bound is generous, as a long analytics answer may still be making progress.
                 own=Upstream(own_pool, b"", b"localhost", settings.app_timeout_s, is_own=True),
-                access_log=logging.getLogger(ACCESS_LOGGER) if settings.access_log else None,
+                access_log=AccessLog(logging.getLogger(ACCESS_LOGGER))
+                if settings.access_log
+                else None,
             ),
             client_idle_timeout_s,
             settings.max_client_connections,

@@ -1,0 +1,34 @@
+"""Where one request goes: the front's own liveness answer, the gateway's app, or Redmine."""
+
+import enum
+from dataclasses import dataclass
+
+from gateway.front.paths import is_liveness, is_own, routed_path
+from gateway.front.request import IncomingRequest
+from gateway.relay.pool import ConnectionPool
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """Where requests go: its pool, the base path prefixed to every target, the Host to send when
+    the client sent none, the total time one request may take (None: unbounded), and whether it
+    is the gateway's own app rather than Redmine."""
+
+    pool: ConnectionPool
+    base_path: bytes
+    host: bytes
+    timeout_s: float | None
+    is_own: bool = False
+
+
+class Destination(enum.Enum):
+    LIVENESS = "liveness"  # answered by the front itself: nothing behind it is asked
+    OWN = "own"
+    REDMINE = "redmine"
+
+
+def destination(request: IncomingRequest) -> Destination:
+    path = routed_path(request.method, request.target)
+    if is_liveness(request.method, path):
+        return Destination.LIVENESS
+    return Destination.OWN if is_own(path) else Destination.REDMINE
