@@ -68,6 +68,39 @@ class Settings(BaseSettings):
         description="Client connections one serving process keeps open; beyond it a new one is "
         "answered 503 (Retry-After) and closed.",
     )
+    client_max_head_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="Largest request head (request line and fields) a client may send; over "
+        "it: 431.",
+    )
+    client_max_header_fields: int = Field(
+        default=100,
+        ge=8,
+        le=10_000,
+        description="Most header fields in one request head; over it: 431.",
+    )
+    client_idle_timeout_s: float = Field(
+        default=75.0,
+        gt=0,
+        description="How long a kept-alive client connection may wait for its next request.",
+    )
+    client_head_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Time a client has to send a whole request head; then 408 and close.",
+    )
+    client_body_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Time a client may pause mid-body; then 408 (or a cut if the answer began).",
+    )
+    client_send_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Time a client may take nothing of its answer; then the connection is cut.",
+    )
     upstream_max_connections: int = Field(
         default=100, ge=1, description="Size of the shared keep-alive pool to Redmine."
     )

@@ -12,7 +12,6 @@ from fakeredis import FakeAsyncRedis
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from gateway.app import create_app
-from gateway.front.limits import CLIENT_IDLE_TIMEOUT_S
 from gateway.settings import Settings
 from tests.clock import ManualClock
 from tests.fakes.raw_upstream import RawUpstream
@@ -105,11 +104,10 @@ def served_gateway(aiohttp_client: AiohttpClient) -> ServedGateway:
     async def serve(
         settings: Settings,
         redis: FakeAsyncRedis | None = None,
-        client_idle_timeout_s: float = CLIENT_IDLE_TIMEOUT_S,
     ) -> GatewayClient:
         app = create_app(settings, redis=redis or FakeAsyncRedis(decode_responses=True))
         served: TestClient[web.Request, None] = await aiohttp_client(
-            GatewayTestServer(app, settings, client_idle_timeout_s)
+            GatewayTestServer(app, settings)
         )
         # pytest-aiohttp types a client of any BaseTestServer as app-less; this one has `app`.
         return cast(GatewayClient, served)
@@ -148,9 +146,16 @@ async def wire(scripted_gateway: GatewayClient) -> AsyncIterator[Wire]:
 async def impatient(
     served_gateway: ServedGateway, raw_upstream: RawUpstream
 ) -> AsyncIterator[Wire]:
-    """A connection to a gateway that waits only 0.3 s on an idle client."""
-    settings = Settings(redmine_url=raw_upstream.url, upstream_timeout_s=2.0)
-    gateway = await served_gateway(settings, client_idle_timeout_s=0.3)
+    """A connection to a gateway that waits only 0.3 s on an idle or slow client."""
+    settings = Settings(
+        redmine_url=raw_upstream.url,
+        upstream_timeout_s=2.0,
+        client_idle_timeout_s=0.3,
+        client_head_timeout_s=0.3,
+        client_body_timeout_s=0.3,
+        client_send_timeout_s=0.3,
+    )
+    gateway = await served_gateway(settings)
     reader, writer = await asyncio.open_connection(gateway.server.host, gateway.server.port)
     yield Wire(reader, writer)
     writer.close()

@@ -1,6 +1,7 @@
 """The whole gateway (front and own app) served in-process, for aiohttp's TestClient."""
 
 import contextlib
+import dataclasses
 import socket
 from typing import Any
 
@@ -9,8 +10,8 @@ from aiohttp.test_utils import BaseTestServer, get_port_socket
 from aiohttp.web_runner import BaseRunner
 from yarl import URL
 
-from gateway.front.limits import CLIENT_IDLE_TIMEOUT_S
 from gateway.front.server import serving
+from gateway.limits import edge_limits
 from gateway.settings import Settings
 
 SHUTDOWN_TIMEOUT_S = 5.0
@@ -23,12 +24,10 @@ class GatewayTestServer(BaseTestServer):
         self,
         app: web.Application,
         settings: Settings,
-        client_idle_timeout_s: float = CLIENT_IDLE_TIMEOUT_S,
     ) -> None:
         super().__init__(host="127.0.0.1")
         self.app = app
         self._settings = settings
-        self._client_idle_timeout_s = client_idle_timeout_s
         self._stack: contextlib.AsyncExitStack | None = None
 
     async def start_server(self, loop: Any = None, **kwargs: Any) -> None:
@@ -41,8 +40,9 @@ class GatewayTestServer(BaseTestServer):
                 self._settings,
                 self.app,
                 sock=sock,
-                shutdown_timeout_s=SHUTDOWN_TIMEOUT_S,
-                client_idle_timeout_s=self._client_idle_timeout_s,
+                limits=dataclasses.replace(
+                    edge_limits(self._settings), shutdown_timeout_s=SHUTDOWN_TIMEOUT_S
+                ),
             )
         )
         self._stack = stack

@@ -51,6 +51,7 @@ class FakeTransport(asyncio.Transport):
         self.written = b""
         self.buffered = 0  # bytes the client has not read yet
         self.closed = self.aborted = self.write_eof_called = False
+        self.was_aborted = asyncio.Event()
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self.written += bytes(data)
@@ -78,3 +79,4 @@ class FakeTransport(asyncio.Transport):
 
     def abort(self) -> None:
         self.aborted = True
+        self.was_aborted.set()

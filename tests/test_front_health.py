@@ -16,12 +16,14 @@ from gateway.errors import AppUnavailable, Handler
 from gateway.front.connection import ClientConnection
 from gateway.front.open_connections import OpenConnections
 from gateway.front.request import IncomingRequest
-from gateway.front.server import OWN_APP_CONNECTIONS
+from gateway.limits import EdgeLimits, FrontLimits
 from gateway.proxy.relaying import Proxy
 from gateway.settings import Settings
 from tests.fakes.redmine import FakeRedmine
 from tests.front_server import GatewayTestServer
 from tests.front_wire import FakeTransport, Wire
+
+OWN_APP_CONNECTIONS = EdgeLimits().own_app_connections
 
 # A request that hangs fails its test here instead of holding it (a bound, not an assertion).
 ANSWER_BOUND_S = 10.0
@@ -129,7 +131,7 @@ async def test_a_503_the_front_writes_carries_retry_after() -> None:
         return True
 
     transport = FakeTransport()
-    connection = ClientConnection(respond, Proxy.refuse, OpenConnections())
+    connection = ClientConnection(respond, Proxy.refuse, OpenConnections(), FrontLimits())
     connection.connection_made(transport)
     Proxy.refuse(AppUnavailable("The gateway could not answer; try again."), connection)
     connection.connection_lost(None)

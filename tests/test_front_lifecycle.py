@@ -7,6 +7,7 @@ import weakref
 from gateway.front.connection import ClientConnection
 from gateway.front.open_connections import OpenConnections
 from gateway.front.request import IncomingRequest
+from gateway.limits import FrontLimits
 from gateway.proxy.relaying import Proxy
 from tests.front_wire import READ_TIMEOUT_S, FakeTransport
 
@@ -28,7 +29,7 @@ async def test_a_connection_task_waiting_on_nothing_else_is_kept_until_done() ->
         return False
 
     connections = OpenConnections()
-    connection = ClientConnection(respond, Proxy.refuse, connections)
+    connection = ClientConnection(respond, Proxy.refuse, connections, FrontLimits())
     connection.connection_made(FakeTransport())
     connection.data_received(b"GET /x HTTP/1.1\r\nHost: gw\r\n\r\n")
     async with asyncio.timeout(READ_TIMEOUT_S):
@@ -51,7 +52,7 @@ async def test_a_refused_head_with_its_body_unread_closes_lingeringly() -> None:
         raise AssertionError("a refused request is never answered by the proxy")
 
     transport = FakeTransport()
-    connection = ClientConnection(respond, Proxy.refuse, OpenConnections())
+    connection = ClientConnection(respond, Proxy.refuse, OpenConnections(), FrontLimits())
     connection.connection_made(transport)
     connection.data_received(b"POST /x HTTP/1.1\r\nContent-Length: 100000\r\n\r\nzz")
     for _ in range(10):
@@ -69,7 +70,7 @@ async def test_an_idle_connection_closes_without_lingering() -> None:
         return True
 
     transport = FakeTransport()
-    connection = ClientConnection(respond, Proxy.refuse, OpenConnections())
+    connection = ClientConnection(respond, Proxy.refuse, OpenConnections(), FrontLimits())
     connection.connection_made(transport)
     connection.data_received(b"GET /x HTTP/1.1\r\nHost: gw\r\n\r\n")
     for _ in range(10):

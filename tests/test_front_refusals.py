@@ -249,3 +249,18 @@ async def test_a_request_line_without_a_version_after_a_keep_alive_answer_gets_4
     assert (await wire.head()).startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert json.loads(await wire.rest())["error_code"] == "BAD_REQUEST"
     assert len(raw_upstream.received) == 1
+
+
+@pytest.mark.parametrize(
+    "body", [b"abc", b"ab\nc", b"abc\r\n"], ids=["plain", "newline-in-body", "crlf-ends-body"]
+)
+async def test_a_request_line_without_a_version_in_the_same_read_as_a_body_gets_400(
+    wire: Wire, raw_upstream: RawUpstream, body: bytes
+) -> None:
+    head = b"POST /a HTTP/1.1\r\nHost: gw\r\nContent-Length: %d\r\n\r\n" % len(body)
+    await wire.send(head + body + b"GET /p\r\n")
+    assert (await wire.head()).startswith(b"HTTP/1.1 200 OK\r\n")
+    assert await wire.exactly(2) == b"ok"
+    assert (await wire.head()).startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert json.loads(await wire.rest())["error_code"] == "BAD_REQUEST"
+    assert len(raw_upstream.received) == 1

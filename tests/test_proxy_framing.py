@@ -7,6 +7,7 @@ import pytest
 
 from gateway.front.connection import ClientConnection
 from gateway.front.request import IncomingRequest, RequestBody
+from gateway.limits import FrontLimits
 from gateway.proxy.framing import (
     answer_has_body,
     client_answer_head,
@@ -36,7 +37,7 @@ def request(
     has_body: bool = False,
     is_chunked: bool = False,
 ) -> IncomingRequest:
-    body = RequestBody(lambda _paused: None) if has_body else None
+    body = RequestBody(lambda _paused: None, FrontLimits()) if has_body else None
     return IncomingRequest(
         method=method,
         target=b"/issues.json?x=1",

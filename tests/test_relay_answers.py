@@ -5,11 +5,12 @@ import json
 
 import pytest
 
-from gateway.relay.limits import RELAY_LIMITS
+from gateway.limits import RelayLimits
 from tests.conftest import GatewayClient
 from tests.fakes.raw_upstream import RawAnswer, RawUpstream
 from tests.front_wire import Wire, header_lines
 
+RELAY_LIMITS = RelayLimits()
 REAL = RawAnswer(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nreal")
 # A whole answer of its own, as a confused (or hostile) Redmine would send after a HEAD's head.
 FORGED = b"HTTP/1.1 200 OK\r\nContent-Length: 35\r\n\r\nsomeone else's answer, to the next"

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from gateway.limits import RelayLimits
 from gateway.relay.answer import UpstreamClosed
 from gateway.relay.connection import UpstreamConnection
 from gateway.relay.pool import ConnectionPool, Origin
@@ -14,7 +15,7 @@ from tests.fakes.raw_upstream import RawUpstream
 @pytest.fixture
 async def pool(raw_upstream: RawUpstream) -> AsyncIterator[ConnectionPool]:
     port = int(raw_upstream.url.rsplit(":", 1)[1].strip("/"))
-    pool = ConnectionPool(Origin("127.0.0.1", port, None), limit=1, connect_timeout_s=2.0)
+    pool = ConnectionPool(Origin("127.0.0.1", port, None), 1, 2.0, RelayLimits())
     yield pool
     await pool.close()
 
@@ -58,7 +59,7 @@ async def test_no_more_connections_than_the_limit(pool: ConnectionPool) -> None:
 
 async def test_a_connection_idle_too_long_is_not_reused(raw_upstream: RawUpstream) -> None:
     port = int(raw_upstream.url.rsplit(":", 1)[1].strip("/"))
-    pool = ConnectionPool(Origin("127.0.0.1", port, None), 1, 2.0, idle_expiry_s=0.05)
+    pool = ConnectionPool(Origin("127.0.0.1", port, None), 1, 2.0, RelayLimits(idle_expiry_s=0.05))
     try:
         connection = await pool.acquire()
         await exchange(connection)

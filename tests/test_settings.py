@@ -42,6 +42,16 @@ def test_defaults() -> None:
     assert settings.redis_url is None
 
 
+def test_the_client_limits_default_to_nginxs() -> None:
+    settings = Settings(redmine_url=REDMINE)
+    assert settings.client_idle_timeout_s == 75.0  # keepalive_timeout
+    assert settings.client_head_timeout_s == 60.0  # client_header_timeout
+    assert settings.client_body_timeout_s == 60.0  # client_body_timeout
+    assert settings.client_send_timeout_s == 60.0  # send_timeout
+    assert (settings.client_max_head_bytes, settings.client_max_header_fields) == (65536, 100)
+    assert settings.max_client_connections == 10_000
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -52,6 +62,13 @@ def test_defaults() -> None:
         ("log_level", "LOUD"),
         ("redis_url", "http://not-redis"),
         ("workers", 0),
+        ("client_max_head_bytes", 100),
+        ("client_max_header_fields", 0),
+        ("client_idle_timeout_s", 0),
+        ("client_head_timeout_s", -1),
+        ("client_body_timeout_s", 0),
+        ("client_send_timeout_s", 0),
+        ("max_client_connections", 0),
     ],
 )
 def test_bad_values_are_refused(field: str, value: object) -> None:

@@ -1,22 +1,24 @@
 """One client connection to the front: parses its requests in order and has each one answered."""
 
 import asyncio
-import enum
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import cast
 
 import httptools
 
-from gateway.errors import BadRequest, GatewayError
+from gateway.errors import BadRequest, GatewayError, RequestTimeout
 from gateway.front.heads import HeadTooLarge, parse_refusal, request_from_head
-from gateway.front.limits import CLIENT_IDLE_TIMEOUT_S, MAX_HEAD_BYTES, MAX_QUEUED_REQUESTS
 from gateway.front.lingering import LingeringClose
 from gateway.front.open_connections import OpenConnections
 from gateway.front.reading import ReadingPauses
 from gateway.front.request import ClientGone, IncomingRequest, RequestBody
 from gateway.front.request_line import RequestLineWatch
+from gateway.front.request_queue import QueueItem, RequestQueue
+from gateway.front.states import PHASE_MOVES, READING_MOVES, Phase, Reading
+from gateway.front.write_flow import WriteFlow
+from gateway.limits import FrontLimits
+from gateway.transitions import moved
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +26,7 @@ log = logging.getLogger(__name__)
 Responder = Callable[[IncomingRequest, "ClientConnection"], Awaitable[bool]]
 Refuser = Callable[[GatewayError, "ClientConnection"], None]
 
-
-class Phase(enum.Enum):
-    OPEN = enum.auto()
-    LINGERING = enum.auto()  # answered and shut for writing; late request bytes are dropped
-    CLOSED = enum.auto()
+IN_A_HEAD = (Reading.BETWEEN_MESSAGES, Reading.IN_HEAD)
 
 
 class ClientConnection(asyncio.Protocol):
@@ -43,34 +41,29 @@ class ClientConnection(asyncio.Protocol):
         respond: Responder,
         refuse: Refuser,
         connections: OpenConnections,
-        idle_timeout_s: float = CLIENT_IDLE_TIMEOUT_S,
+        limits: FrontLimits,
     ) -> None:
         self._respond = respond
         self._refuse = refuse
         self._connections = connections
-        self._idle_timeout_s = idle_timeout_s
+        self._limits = limits
         self._loop = asyncio.get_running_loop()
         self._transport: asyncio.Transport | None = None
         self._parser = httptools.HttpRequestParser(self)
-        self._queue: deque[IncomingRequest | GatewayError] = deque()
-        self._queue_waiter: asyncio.Future[None] | None = None
-        self._drain_waiter: asyncio.Future[None] | None = None
-        self._reading = ReadingPauses()
-        self._current: IncomingRequest | None = None
+        self._reading_pauses = ReadingPauses()
+        self._queue = RequestQueue(self._reading_pauses, limits.max_queued_requests)
+        self._write_flow = WriteFlow(limits.send_timeout_s, self.abort)
+        self._reading = Reading.BETWEEN_MESSAGES
+        self._phase = Phase.OPEN
+        self._current: IncomingRequest | None = None  # the request being parsed
+        self._answering: QueueItem | None = None  # the request being answered
         self._target: list[bytes] = []
         self._headers: list[tuple[bytes, bytes]] = []
         self._head_bytes = 0
-        self._is_in_head = True
-        self._is_mid_message = False
-        self._is_busy = False
-        self._is_paused_writing = False
-        self._has_input_ended = False  # the client half-closed: it sends nothing more
-        self._phase = Phase.OPEN
-        self._lingering: LingeringClose | None = None
-        self._request_line = RequestLineWatch()
-        self.is_closing = False  # shutdown: finish the answer in hand, then close
-        self._is_done_reading = False  # end of input or unreadable bytes: answer the queue, close
+        self._head_began = self._loop.time()  # nginx times a connection's first head from accept
         self._messages_begun = 0
+        self._lingering: LingeringClose | None = None
+        self._request_line = RequestLineWatch(limits.max_head_bytes)
         self.peer = ""
 
     # ------------------------------------------------------------ asyncio.Protocol
@@ -78,7 +71,7 @@ class ClientConnection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports implement asyncio.Transport without subclassing it.
         self._transport = cast(asyncio.Transport, transport)
-        self._reading.attach(self._transport)
+        self._reading_pauses.attach(self._transport)
         peer = transport.get_extra_info("peername")
         self.peer = str(peer[0]) if isinstance(peer, tuple) else ""
         self._connections.add(self)
@@ -92,7 +85,7 @@ class ClientConnection(asyncio.Protocol):
         if self._lingering is not None:
             self._lingering.drop(len(data))
             return
-        was_in_head, begun = self._is_in_head, self._messages_begun
+        was_in_head, begun = self._reading in IN_A_HEAD, self._messages_begun
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -103,15 +96,15 @@ class ClientConnection(asyncio.Protocol):
         except httptools.HttpParserError as exc:
             self._stop_parsing(parse_refusal(exc))
             return
-        if was_in_head and self._is_in_head and begun == self._messages_begun:
+        if was_in_head and self._reading in IN_A_HEAD and begun == self._messages_begun:
             # Still the same head, and no end of it in sight.
             self._head_bytes += len(data)
-            if self._head_bytes > MAX_HEAD_BYTES:
+            if self._head_bytes > self._limits.max_head_bytes:
                 self._stop_parsing(parse_refusal(HeadTooLarge()))
                 return
         if (
-            self._is_in_head
-            and self._is_mid_message
+            self._reading is Reading.IN_HEAD
+            and not self._headers
             and self._request_line.is_versionless(
                 data, self._parser.get_method(), b"".join(self._target)
             )
@@ -119,51 +112,53 @@ class ClientConnection(asyncio.Protocol):
             self._stop_parsing(BadRequest("The request line carries no HTTP version."))
 
     def eof_received(self) -> bool:
-        self._has_input_ended = True
         if self._lingering is not None:
             self._lingering.finish()
             return True
         # The client has sent all it will (a half-close): what it asked for is still answered.
         if self._current is not None and self._current.body is not None:
             self._current.body.fail(ClientGone())
-        self._reading.pause("stopped")
-        self._is_done_reading = True
-        self._wake(self._queue_waiter)
+        self._read_into(Reading.ENDED)
+        self._reading_pauses.pause("stopped")
+        self._queue.wake()
         return True
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._phase = Phase.CLOSED
-        self._reading.detach()
+        self._phase = moved(self._phase, Phase.CLOSED, PHASE_MOVES)
+        self._reading_pauses.detach()
         if self._lingering is not None:
             self._lingering.finish()
         self._connections.discard(self)
         if self._current is not None and self._current.body is not None:
             self._current.body.fail(ClientGone())
-        self._wake(self._queue_waiter)
-        if self._drain_waiter is not None and not self._drain_waiter.done():
-            self._drain_waiter.set_exception(ClientGone())
+        self._queue.wake()
+        self._write_flow.lost()
 
     def pause_writing(self) -> None:
-        self._is_paused_writing = True
+        self._write_flow.pause()
 
     def resume_writing(self) -> None:
-        self._is_paused_writing = False
-        self._wake(self._drain_waiter)
+        self._write_flow.resume()
 
     # ------------------------------------------------------------ httptools callbacks
 
     def on_message_begin(self) -> None:
         self._messages_begun += 1
-        self._is_mid_message = True
+        self._read_into(Reading.IN_HEAD)
+        if self._messages_begun > 1:
+            self._head_began = self._loop.time()
         self._target = []
         self._headers = []
         self._request_line.begin()
+        self._queue.wake()  # the wait for a request is now the wait for its head
 
     def on_url(self, part: bytes) -> None:
         self._target.append(part)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name, value))
+        if len(self._headers) > self._limits.max_header_fields:
+            raise HeadTooLarge("The request head has too many header fields.")
 
     def on_headers_complete(self) -> None:
         headers = self._headers
@@ -172,12 +167,13 @@ class ClientConnection(asyncio.Protocol):
             self._parser,
             b"".join(self._target),
             headers,
-            lambda: RequestBody(self._on_body_backlog, self._idle_timeout_s),
+            lambda: RequestBody(self._on_body_backlog, self._limits),
             self._loop.time(),
+            self._limits.max_head_bytes,
         )
         self._current = request
-        self._is_in_head = False
-        self._enqueue(request)
+        self._read_into(Reading.IN_BODY)
+        self._queue.put(request)
 
     def on_body(self, chunk: bytes) -> None:
         if self._current is not None and self._current.body is not None:
@@ -187,8 +183,7 @@ class ClientConnection(asyncio.Protocol):
         if self._current is not None and self._current.body is not None:
             self._current.body.finish()
         self._current = None
-        self._is_in_head = True
-        self._is_mid_message = False
+        self._read_into(Reading.BETWEEN_MESSAGES)
         self._head_bytes = 0
 
     # ------------------------------------------------------------ writing answers
@@ -199,15 +194,10 @@ class ClientConnection(asyncio.Protocol):
         self._transport.write(data)
 
     async def drain(self) -> None:
-        """Waits while the client's socket buffer is full; a client that reads nothing for
-        CLIENT_IDLE_TIMEOUT_S is cut off."""
-        if self._is_paused_writing and not self.is_closed:
-            self._drain_waiter = self._loop.create_future()
-            timer = self._loop.call_later(self._idle_timeout_s, self.abort)
-            try:
-                await self._drain_waiter
-            finally:
-                timer.cancel()
+        """Waits while the client's socket buffer is full; a client that takes nothing of its
+        answer for GATEWAY_CLIENT_SEND_TIMEOUT_S is cut off."""
+        if not self.is_closed:
+            await self._write_flow.drain()
 
     def abort(self) -> None:
         """Cuts the connection: the only signal left once an answer's head is out."""
@@ -216,24 +206,33 @@ class ClientConnection(asyncio.Protocol):
 
     def close_when_idle(self) -> None:
         """For shutdown: closes now if no request is being answered, else after the answer."""
-        self.is_closing = True
-        if not self._is_busy and not self._queue:
+        if self._phase is not Phase.OPEN:
+            return
+        self._phase = moved(self._phase, Phase.CLOSING, PHASE_MOVES)
+        if self._answering is None and not self._queue:
             self._close()
+
+    @property
+    def is_last_answer(self) -> bool:
+        """Whether the connection closes after the answer being written."""
+        if self._phase is not Phase.OPEN:
+            return True
+        return self._reading in (Reading.STOPPED, Reading.ENDED) and not self._queue
 
     # ------------------------------------------------------------ internals
 
     async def _serve(self) -> None:
         try:
             while (item := await self._next()) is not None:
-                self._is_busy = True
+                self._answering = item
                 if isinstance(item, GatewayError):
                     self._refuse(item, self)
                     break
                 keeps_alive = await self._respond(item, self)
                 if item.body is not None:
                     item.body.discard()
-                self._is_busy = False
-                if not keeps_alive or self.is_closing:
+                self._answering = None
+                if not keeps_alive or self._phase is not Phase.OPEN:
                     break
         except ClientGone:
             pass
@@ -242,62 +241,66 @@ class ClientConnection(asyncio.Protocol):
             self.abort()
         self._close()
 
-    async def _next(self) -> IncomingRequest | GatewayError | None:
-        idle_timer = None
+    async def _next(self) -> QueueItem | None:
+        """The next request to answer, or None when the connection is done; waiting for one
+        takes at most the idle limit (nothing sent yet) or the head limit (a head begun)."""
+        idle_since = self._loop.time()
         while not self._queue:
-            if self.is_closed or self.is_closing or self._is_done_reading:
+            if self._phase is not Phase.OPEN or self._reading in (Reading.STOPPED, Reading.ENDED):
                 return None
-            if idle_timer is None:
-                idle_timer = self._loop.call_later(self._idle_timeout_s, self._close)
-            self._queue_waiter = self._loop.create_future()
-            await self._queue_waiter
-        if idle_timer is not None:
-            idle_timer.cancel()
-        item = self._queue.popleft()
-        if len(self._queue) < MAX_QUEUED_REQUESTS:
-            self._reading.resume("queue")
-        return item
+            await self._queue.wait(self._wait_deadline(idle_since), self._wait_expired)
+        return self._queue.pop()
 
-    def _enqueue(self, item: IncomingRequest | GatewayError) -> None:
-        self._queue.append(item)
-        if len(self._queue) >= MAX_QUEUED_REQUESTS:
-            self._reading.pause("queue")
-        self._wake(self._queue_waiter)
+    def _wait_deadline(self, idle_since: float) -> float:
+        if self._reading is Reading.IN_HEAD or self._messages_begun == 0:
+            return self._head_began + self._limits.head_timeout_s
+        return idle_since + self._limits.idle_timeout_s
+
+    def _wait_expired(self) -> None:
+        if self._reading is Reading.IN_HEAD:
+            self._stop_parsing(RequestTimeout("The request head did not arrive in time."))
+        else:
+            self._close()  # nothing was asked: a silent close, as nginx's
 
     def _stop_parsing(self, error: GatewayError | None) -> None:
         """Reads nothing more; answers `error` after the requests already queued."""
-        self._reading.pause("stopped")
+        self._reading_pauses.pause("stopped")
         if error is not None and self._current is not None and self._current.body is not None:
             self._current.body.fail(error)  # a body cut short by garbage
         elif error is not None:
-            self._enqueue(error)
-        self._is_done_reading = True
-        self._wake(self._queue_waiter)
+            self._queue.put(error)
+        self._read_into(Reading.STOPPED)
+        self._queue.wake()
+
+    def _read_into(self, reading: Reading) -> None:
+        self._reading = moved(self._reading, reading, READING_MOVES)
 
     def _on_body_backlog(self, is_backlogged: bool) -> None:
         if is_backlogged:
-            self._reading.pause("body")
+            self._reading_pauses.pause("body")
         else:
-            self._reading.resume("body")
+            self._reading_pauses.resume("body")
 
     def _close(self) -> None:
         transport = self._transport
-        if transport is None or self._phase is not Phase.OPEN:
+        if transport is None or self._phase not in (Phase.OPEN, Phase.CLOSING):
             return
         if self._may_have_unread_input() and transport.can_write_eof():
-            self._phase = Phase.LINGERING
-            self._reading.clear()
-            self._lingering = LingeringClose(transport, self._end)
+            self._phase = moved(self._phase, Phase.LINGERING, PHASE_MOVES)
+            self._reading_pauses.clear()
+            self._lingering = LingeringClose(transport, self._end, self._limits)
             self._lingering.start()
         else:
             self._end()
 
     def _may_have_unread_input(self) -> bool:
         """Whether the client may still be sending: closing now could reset the connection."""
-        if self._has_input_ended:
+        if self._reading is Reading.ENDED:
             return False
-        is_reading_stopped = self._is_done_reading or bool(self._reading)
-        return self._is_mid_message or is_reading_stopped or bool(self._queue)
+        is_reading_stopped = self._reading is Reading.STOPPED or bool(self._reading_pauses)
+        return (
+            self._reading is not Reading.BETWEEN_MESSAGES or is_reading_stopped or bool(self._queue)
+        )
 
     def _end(self) -> None:
         transport = self._transport
@@ -307,14 +310,4 @@ class ClientConnection(asyncio.Protocol):
         if transport.get_write_buffer_size():
             # A close waits for the buffer to drain: a client that never reads would keep the
             # connection forever.
-            self._loop.call_later(self._idle_timeout_s, self.abort)
-
-    @property
-    def is_last_answer(self) -> bool:
-        """Whether the connection closes after the answer being written."""
-        return self.is_closing or (self._is_done_reading and not self._queue)
-
-    @staticmethod
-    def _wake(waiter: asyncio.Future[None] | None) -> None:
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+            self._loop.call_later(self._limits.send_timeout_s, self.abort)

@@ -6,13 +6,15 @@ import httptools
 
 from gateway.errors import BadRequest, GatewayError, HeaderTooLarge, VersionNotSupported
 from gateway.front.host import host_refusal
-from gateway.front.limits import MAX_HEAD_BYTES
 from gateway.front.request import IncomingRequest, RequestBody
 from gateway.relay.headers import RawHeaders, content_length, values_of
 
 
 class HeadTooLarge(Exception):
-    """Raised inside the parser to stop it at a head over MAX_HEAD_BYTES."""
+    """Raised inside the parser to stop it at a head over the front's size or field limits."""
+
+    def __init__(self, message: str = "The request head is too large.") -> None:
+        super().__init__(message)
 
 
 class RefusedHead(Exception):
@@ -54,11 +56,12 @@ def request_from_head(
     headers: list[tuple[bytes, bytes]],
     make_body: Callable[[], RequestBody],
     started: float,
+    max_head_bytes: int,
 ) -> IncomingRequest:
     """The request a complete head makes; raises HeadTooLarge or RefusedHead to stop the
     parser at a head the front will not forward."""
     head_bytes = len(target) + sum(len(name) + len(value) + 4 for name, value in headers)
-    if head_bytes > MAX_HEAD_BYTES:
+    if head_bytes > max_head_bytes:
         raise HeadTooLarge()
     http_version = parser.get_http_version()
     codings = values_of(headers, b"transfer-encoding")
@@ -88,7 +91,7 @@ def parse_refusal(exc: Exception) -> GatewayError:
     RefusedHead (from inside the parser, they arrive as the parser error's context)."""
     cause = exc if isinstance(exc, HeadTooLarge | RefusedHead) else exc.__context__
     if isinstance(cause, HeadTooLarge):
-        return HeaderTooLarge("The request head is too large.")
+        return HeaderTooLarge(str(cause))
     if isinstance(cause, RefusedHead):
         return cause.error
     return BadRequest(f"The request could not be parsed ({exc}).")

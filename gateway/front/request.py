@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gateway.errors import RequestTimeout
-from gateway.front.limits import BODY_HIGH_WATER_BYTES, BODY_LOW_WATER_BYTES, CLIENT_IDLE_TIMEOUT_S
+from gateway.limits import FrontLimits
 from gateway.relay.headers import RawHeaders
 
 
@@ -18,14 +18,9 @@ class RequestBody:
     """Chunks the parser hands over, read by the relay; `on_backlog(True)` asks the connection to
     stop reading the socket while too much is waiting, `on_backlog(False)` to go on."""
 
-    HIGH_WATER_BYTES = BODY_HIGH_WATER_BYTES
-    LOW_WATER_BYTES = BODY_LOW_WATER_BYTES
-
-    def __init__(
-        self, on_backlog: Callable[[bool], None], idle_timeout_s: float = CLIENT_IDLE_TIMEOUT_S
-    ) -> None:
+    def __init__(self, on_backlog: Callable[[bool], None], limits: FrontLimits) -> None:
         self._on_backlog = on_backlog
-        self._idle_timeout_s = idle_timeout_s
+        self._limits = limits
         self._chunks: deque[bytes] = deque()
         self._waiting_bytes = 0
         self._waiter: asyncio.Future[None] | None = None
@@ -37,7 +32,7 @@ class RequestBody:
     def feed(self, chunk: bytes) -> None:
         self._chunks.append(chunk)
         self._waiting_bytes += len(chunk)
-        if self._waiting_bytes > self.HIGH_WATER_BYTES and not self._is_backlogged:
+        if self._waiting_bytes > self._limits.body_high_water_bytes and not self._is_backlogged:
             self._is_backlogged = True
             self._on_backlog(True)
         self._wake()
@@ -64,7 +59,7 @@ class RequestBody:
                 raise self._error
             loop = asyncio.get_running_loop()
             self._waiter = loop.create_future()
-            timer = loop.call_later(self._idle_timeout_s, self._expire)
+            timer = loop.call_later(self._limits.body_timeout_s, self._expire)
             try:
                 await self._waiter
             finally:
@@ -73,7 +68,7 @@ class RequestBody:
         chunk = self._chunks.popleft()
         self._waiting_bytes -= len(chunk)
         self.bytes_read += len(chunk)
-        if self._is_backlogged and self._waiting_bytes < self.LOW_WATER_BYTES:
+        if self._is_backlogged and self._waiting_bytes < self._limits.body_low_water_bytes:
             self._is_backlogged = False
             self._on_backlog(False)
         return chunk

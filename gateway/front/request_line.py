@@ -1,35 +1,30 @@
 """Spots a request line without an HTTP version (HTTP/0.9), on which llhttp waits for headers."""
 
-from gateway.front.limits import MAX_HEAD_BYTES
-
 
 class RequestLineWatch:
     """llhttp reads "GET /p" CRLF as the start of an HTTP/0.9 head and waits for its fields,
-    while an HTTP/0.9 client waits for its answer; both would wait until the idle limit.
+    while an HTTP/0.9 client waits for its answer; both would wait until the head timeout.
 
-    Fed what each read left in a head, this says when the head's last complete line is a bare
-    "method SP target": no field line can look like that (a field name has no space), so the
-    line is that head's request line, and it carries no version.
+    Fed each read while a head has begun and has no field yet, this says when that head's
+    request line has ended as a bare "method SP target". The read that begins a head may start
+    with the end of the previous request's body, so the line is looked for as the last
+    occurrence of "method SP target" rather than as the read's last line: nothing can follow it
+    in the head but its version or the line's end (a field would have been parsed).
     """
 
-    def __init__(self) -> None:
-        self._partial_line = b""  # the unfinished last line of the head, from earlier reads
+    def __init__(self, max_line_bytes: int) -> None:
+        self._max_line_bytes = max_line_bytes
+        self._seen = b""  # the head's reads so far (and what came before it in its first read)
 
     def begin(self) -> None:
-        self._partial_line = b""
+        self._seen = b""
 
     def is_versionless(self, data: bytes, method: bytes, target: bytes) -> bool:
-        """Whether `data`, the latest read of an unfinished head, ends its version-less
-        request line `method SP target`."""
-        end = data.rfind(b"\n")
-        if end != len(data) - 1:
-            # The head's last line is not complete yet: keep what there is of it.
-            tail = data if end == -1 else data[end + 1 :]
-            self._partial_line = (self._partial_line + tail)[-MAX_HEAD_BYTES:]
+        """Whether `data`, the latest read of a head with no field yet, ends its request line
+        `method SP target` without a version."""
+        self._seen = (self._seen + data)[-self._max_line_bytes :]
+        if not data.endswith(b"\n") or not target:
             return False
-        start = data.rfind(b"\n", 0, end) + 1
-        line = (self._partial_line if start == 0 else b"") + data[start:]
-        self._partial_line = b""
-        if line[:1].isspace():
-            return False  # an obsolete folded field line, which llhttp refuses anyway
-        return line.split() == [method, target]
+        line = method + b" " + target
+        at = self._seen.rfind(line)
+        return at >= 0 and self._seen[at:].rstrip(b"\r\n") == line

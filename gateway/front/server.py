@@ -14,9 +14,9 @@ from aiohttp import web
 from yarl import URL
 
 from gateway.front.connection import ClientConnection
-from gateway.front.limits import CLIENT_IDLE_TIMEOUT_S
 from gateway.front.open_connections import OpenConnections
 from gateway.front.overload import OverloadAnswer
+from gateway.limits import EdgeLimits, FrontLimits, edge_limits
 from gateway.logs import ACCESS_LOGGER
 from gateway.proxy.access_log import AccessLog
 from gateway.proxy.relaying import Proxy
@@ -26,9 +26,6 @@ from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SHUTDOWN_TIMEOUT_S = 60.0
-OWN_APP_CONNECTIONS = 100
-
 
 class FrontServer:
     """Accepts connections and keeps track of them, so a shutdown lets in-flight answers finish."""
@@ -36,12 +33,10 @@ class FrontServer:
     def __init__(
         self,
         proxy: Proxy,
-        client_idle_timeout_s: float = CLIENT_IDLE_TIMEOUT_S,
-        max_connections: int | None = None,
+        limits: FrontLimits,
     ) -> None:
         self._proxy = proxy
-        self._client_idle_timeout_s = client_idle_timeout_s
-        self._max_connections = max_connections
+        self._limits = limits
         self._connections = OpenConnections()
         self._server: asyncio.Server | None = None
 
@@ -62,7 +57,7 @@ class FrontServer:
         port: int = self._server.sockets[0].getsockname()[1]
         return port
 
-    async def shutdown(self, timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
+    async def shutdown(self, timeout_s: float) -> None:
         """Stops accepting, closes idle connections and waits (up to `timeout_s`) for the rest."""
         if self._server is not None:
             self._server.close()
@@ -75,14 +70,15 @@ class FrontServer:
             connection.abort()
 
     def _accept(self) -> asyncio.Protocol:
-        if self._max_connections is not None and self._connections.count >= self._max_connections:
-            log.warning("connection refused: too many open max=%s", self._max_connections)
+        limit = self._limits.max_connections
+        if limit is not None and self._connections.count >= limit:
+            log.warning("connection refused: too many open max=%s", limit)
             return OverloadAnswer()
         return ClientConnection(
             self._proxy.respond,
             self._proxy.refuse,
             self._connections,
-            self._client_idle_timeout_s,
+            self._limits,
         )
 
 
@@ -93,11 +89,12 @@ async def serving(
     *,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
-    shutdown_timeout_s: float = SHUTDOWN_TIMEOUT_S,
-    client_idle_timeout_s: float = CLIENT_IDLE_TIMEOUT_S,
+    limits: EdgeLimits | None = None,
 ) -> AsyncIterator[FrontServer]:
     """Runs `app` on a private Unix socket and the front on GATEWAY_HOST:GATEWAY_PORT (or `sock`)
-    until the block ends; then answers what is in flight and shuts everything down in order."""
+    until the block ends; then answers what is in flight and shuts everything down in order.
+    `limits` replaces the bounds the settings give (tests shorten the waits)."""
+    limits = limits or edge_limits(settings)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     private_dir = await asyncio.to_thread(tempfile.mkdtemp, prefix="timer-gateway-")
@@ -105,12 +102,14 @@ async def serving(
         await redmine_origin(settings),
         settings.upstream_max_connections,
         settings.upstream_connect_timeout_s,
+        limits.relay,
     )
     own_socket = os.path.join(private_dir, "app.sock")
     own_pool = ConnectionPool(
         Origin("localhost", 0, None, unix_path=own_socket),
-        OWN_APP_CONNECTIONS,
+        limits.own_app_connections,
         settings.upstream_connect_timeout_s,
+        limits.relay,
     )
     front: FrontServer | None = None
     try:
@@ -125,14 +124,13 @@ async def serving(
                 if settings.access_log
                 else None,
             ),
-            client_idle_timeout_s,
-            settings.max_client_connections,
+            limits.front,
         )
         await front.listen(settings.host, settings.port, reuse_port=reuse_port, sock=sock)
         yield front
     finally:
         if front is not None:
-            await front.shutdown(shutdown_timeout_s)
+            await front.shutdown(limits.shutdown_timeout_s)
         await redmine_pool.close()
         await own_pool.close()
         await runner.cleanup()

@@ -3,7 +3,7 @@
 import asyncio
 from collections import deque
 
-from gateway.relay.limits import RelayLimits
+from gateway.limits import RelayLimits
 
 
 class Backlog:

@@ -7,10 +7,10 @@ from typing import cast
 
 import httptools
 
+from gateway.limits import RelayLimits
 from gateway.relay.answer import InvalidAnswer, ResponseHead, UpstreamClosed
 from gateway.relay.backlog import Backlog
 from gateway.relay.heads import AnswerRefused, announces_body, answer_refusal
-from gateway.relay.limits import RELAY_LIMITS, RelayLimits
 from gateway.relay.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ class UpstreamConnection(asyncio.Protocol):
     """
 
     def __init__(
-        self, on_lost: Callable[["UpstreamConnection"], None], limits: RelayLimits = RELAY_LIMITS
+        self, on_lost: Callable[["UpstreamConnection"], None], limits: RelayLimits
     ) -> None:
         self._on_lost = on_lost
         self._limits = limits

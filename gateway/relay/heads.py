@@ -1,7 +1,7 @@
 """Answer heads the relay will not pass on although llhttp parses them, and their size."""
 
+from gateway.limits import RelayLimits
 from gateway.relay.headers import RawHeaders, values_of
-from gateway.relay.limits import RelayLimits
 
 # RFC 9112: reason-phrase = *( HTAB / SP / VCHAR / obs-text ); a control byte would reach the
 # client inside the status line the gateway writes.

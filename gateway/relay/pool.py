@@ -6,9 +6,9 @@ import ssl
 from collections import deque
 from dataclasses import dataclass
 
+from gateway.limits import RelayLimits
 from gateway.relay.answer import UpstreamClosed
 from gateway.relay.connection import UpstreamConnection
-from gateway.relay.limits import RELAY_LIMITS
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,10 @@ class ConnectionPool:
         origin: Origin,
         limit: int,
         connect_timeout_s: float,
-        idle_expiry_s: float = RELAY_LIMITS.idle_expiry_s,
+        limits: RelayLimits,
     ) -> None:
         self._origin = origin
-        self._idle_expiry_s = idle_expiry_s
+        self._limits = limits
         self._limit = limit
         self._connect_timeout_s = connect_timeout_s
         self._idle: deque[UpstreamConnection] = deque()
@@ -60,7 +60,7 @@ class ConnectionPool:
         now = asyncio.get_running_loop().time()
         while self._idle:
             connection = self._idle.pop()
-            if connection.is_usable and now - connection.idle_since < self._idle_expiry_s:
+            if connection.is_usable and now - connection.idle_since < self._limits.idle_expiry_s:
                 return connection
             self._open.discard(connection)
             connection.close()
@@ -114,11 +114,11 @@ class ConnectionPool:
             async with asyncio.timeout(self._connect_timeout_s):
                 if origin.unix_path is not None:
                     _, connection = await loop.create_unix_connection(
-                        lambda: UpstreamConnection(self._forget), origin.unix_path
+                        lambda: UpstreamConnection(self._forget, self._limits), origin.unix_path
                     )
                 else:
                     _, connection = await loop.create_connection(
-                        lambda: UpstreamConnection(self._forget),
+                        lambda: UpstreamConnection(self._forget, self._limits),
                         origin.host,
                         origin.port,
                         ssl=origin.tls,
