@@ -11,7 +11,9 @@ from gateway.limits import RelayLimits
 from gateway.relay.answer import InvalidAnswer, ResponseHead, UpstreamClosed
 from gateway.relay.backlog import Backlog
 from gateway.relay.heads import AnswerRefused, announces_body, answer_refusal
+from gateway.relay.states import EXCHANGE_MOVES, LINK_MOVES, Exchange, Link
 from gateway.relay.wakeup import Wakeup
+from gateway.transitions import moved
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +41,17 @@ class UpstreamConnection(asyncio.Protocol):
         self._head_bytes = 0  # read so far while no final head has come (interim ones count)
         self._reason = b""
         self._head: ResponseHead | None = None
+        self._exchange = Exchange.NONE
+        self._link = Link.OPEN
+        # Facts of the exchange under way, not steps of it: whether its answer may have a body
+        # (not to HEAD), may leave the connection open, has begun to arrive, and whether the
+        # request's body has all gone out (early answers make the two sides independent).
         self._expects_body = True
-        self._is_interim = False
-        self._is_complete = True
-        self._is_paused_writing = False
         self._keep_alive = False
         self._has_received = False
         self._is_request_sent = True
-        self.is_closed = False
+        # The transport's flow control, independent of both states.
+        self._is_paused_writing = False
         self.idle_since = 0.0  # the loop's clock when it last went back to the pool
 
     # ------------------------------------------------------------ asyncio.Protocol
@@ -79,18 +84,22 @@ class UpstreamConnection(asyncio.Protocol):
     def eof_received(self) -> bool:
         return False
 
+    @property
+    def is_closed(self) -> bool:
+        return self._link is not Link.OPEN
+
     def connection_lost(self, exc: Exception | None) -> None:
-        closed_by_us = self.is_closed
-        self.is_closed = True
+        closed_by_us = self._link is Link.CLOSED_BY_GATEWAY
+        self._link = moved(self._link, Link.CLOSED, LINK_MOVES)
         is_clean_eof = exc is None and not closed_by_us
         if (
             is_clean_eof
+            and self._exchange is Exchange.BODY
             and self._head is not None
-            and not self._is_complete
             and not self._head.is_framed
         ):
             self._finish_message()  # a body delimited by the end of the connection
-        elif not self._is_complete:
+        elif self._exchange is not Exchange.NONE:
             self._fail(
                 UpstreamClosed(
                     "the connection to Redmine closed",
@@ -133,7 +142,7 @@ class UpstreamConnection(asyncio.Protocol):
         if refusal is not None:
             raise AnswerRefused(refusal)
         if status < 200:
-            self._is_interim = True  # 100 Continue and the like: the real answer follows
+            self._move(Exchange.INTERIM)
             return
         has_body = self._expects_body and status not in (204, 304)
         # Where Redmine says a body follows that the answer cannot have, its idea of where the
@@ -141,6 +150,7 @@ class UpstreamConnection(asyncio.Protocol):
         self._keep_alive = self._parser.should_keep_alive() and (
             has_body or not announces_body(self._headers)
         )
+        self._move(Exchange.BODY)
         self._head = ResponseHead(
             status,
             self._reason,
@@ -156,7 +166,7 @@ class UpstreamConnection(asyncio.Protocol):
             self._finish_message()
 
     def on_body(self, body: bytes) -> None:
-        if self._is_complete:
+        if self._exchange is not Exchange.BODY:
             # llhttp cannot know the request was HEAD: it reads a body the headers announce.
             raise AnswerRefused("a body after an answer to HEAD")
         assert self._transport is not None
@@ -164,10 +174,9 @@ class UpstreamConnection(asyncio.Protocol):
         self._wake()
 
     def on_message_complete(self) -> None:
-        if self._is_interim:
-            self._is_interim = False
-            return
-        if not self._is_complete:
+        if self._exchange is Exchange.INTERIM:
+            self._move(Exchange.AWAITING_HEAD)
+        elif self._exchange is not Exchange.NONE:
             self._finish_message()
 
     # ------------------------------------------------------------ exchange
@@ -186,7 +195,7 @@ class UpstreamConnection(asyncio.Protocol):
         (TimeoutError, and the connection closes); time the caller spends elsewhere (on its own
         client, say) does not count.
         """
-        assert self._transport is not None and self._is_complete
+        assert self._transport is not None
         self._parser = httptools.HttpResponseParser(self)
         self._wakeup.budget_s = timeout_s
         self._head = None
@@ -194,8 +203,7 @@ class UpstreamConnection(asyncio.Protocol):
         self._body.clear()
         self._error = None
         self._expects_body = expects_body
-        self._is_interim = False
-        self._is_complete = False
+        self._move(Exchange.AWAITING_HEAD)
         self._has_received = False
         self._is_request_sent = not has_request_body
         self._transport.write(head)
@@ -225,7 +233,7 @@ class UpstreamConnection(asyncio.Protocol):
         while not self._body:
             if self._error is not None:
                 raise self._error
-            if self._is_complete:
+            if self._exchange is Exchange.NONE:
                 return b""
             await self._wait()
         assert self._transport is not None
@@ -235,7 +243,7 @@ class UpstreamConnection(asyncio.Protocol):
     def is_reusable(self) -> bool:
         """Whether the last exchange ended cleanly and the connection may carry another."""
         return (
-            self._is_complete
+            self._exchange is Exchange.NONE
             and self._is_request_sent
             and self._error is None
             and self._keep_alive
@@ -262,7 +270,7 @@ class UpstreamConnection(asyncio.Protocol):
 
     def close(self) -> None:
         if self._transport is not None and not self.is_closed:
-            self.is_closed = True
+            self._link = moved(self._link, Link.CLOSED_BY_GATEWAY, LINK_MOVES)
             self._transport.abort()
 
     # ------------------------------------------------------------ internals
@@ -287,16 +295,19 @@ class UpstreamConnection(asyncio.Protocol):
         self._fail(InvalidAnswer(reason))
         self.close()
 
+    def _move(self, exchange: Exchange) -> None:
+        self._exchange = moved(self._exchange, exchange, EXCHANGE_MOVES)
+
     def _finish_message(self) -> None:
-        self._is_complete = True
+        self._move(Exchange.NONE)
         self._parser = None
         self._wake()
 
     def _fail(self, error: BaseException) -> None:
-        if self._is_complete or self._error is not None:
+        if self._exchange is Exchange.NONE or self._error is not None:
             return
         self._error = error
-        self._is_complete = True
+        self._move(Exchange.NONE)
         self._parser = None
         self._wake()
 
