@@ -257,3 +257,16 @@ async def test_a_client_still_uploading_reads_the_whole_refusal(
     wire.writer.transport.abort()
     await sender
     assert raw_upstream.received == []
+
+
+async def test_an_early_answer_followed_by_a_reset_still_reaches_the_client(
+    wire: Wire, raw_upstream: RawUpstream
+) -> None:
+    refusal = b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbig"
+    raw_upstream.answers.append(RawAnswer(refusal, before_body=True, reset_after=True))
+    await wire.send(b"POST /uploads.json HTTP/1.1\r\nHost: gw\r\nContent-Length: 8000000\r\n\r\n")
+    upload = asyncio.create_task(wire.send(b"z" * 8_000_000))
+    head = await wire.head()
+    assert head.startswith(b"HTTP/1.1 413 Payload Too Large\r\n"), head
+    assert await wire.exactly(3) == b"big"
+    upload.cancel()

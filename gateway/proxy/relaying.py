@@ -154,9 +154,10 @@ async def send_body(
         client.write(CONTINUE)
     try:
         while chunk := await body.read():
-            await connection.send(framed(chunk, request.is_chunked))
-        if request.is_chunked:
-            await connection.send(LAST_CHUNK)
+            if not await connection.send(framed(chunk, request.is_chunked)):
+                return
+        if request.is_chunked and not await connection.send(LAST_CHUNK):
+            return
     except UpstreamClosed:
         if connection.answer_head is None:
             raise

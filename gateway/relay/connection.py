@@ -212,14 +212,23 @@ class UpstreamConnection(asyncio.Protocol):
         """The request body has been written whole (a connection is reusable only then)."""
         self._is_request_sent = True
 
-    async def send(self, data: bytes) -> None:
-        """Writes part of a request body, waiting while the socket's buffer is full."""
+    async def send(self, data: bytes) -> bool:
+        """Writes part of a request body, waiting while the socket's buffer is full; False, and
+        nothing written, once the final answer has come (Redmine answered before taking it all:
+        the rest goes nowhere, and the connection is not reused)."""
+        # One turn of the loop first, so what has arrived is read before more is written: a
+        # write after Redmine's early answer and reset would close the socket unread, and the
+        # client would get a 502 instead of that answer.
+        await asyncio.sleep(0)
+        if self._head is not None:
+            return False
         self._raise_if_lost()
         assert self._transport is not None
         self._transport.write(data)
         while self._is_paused_writing:
             await self._wait()
             self._raise_if_lost()
+        return True
 
     async def head(self) -> ResponseHead:
         while self._head is None:
