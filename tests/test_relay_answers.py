@@ -222,3 +222,16 @@ async def test_a_malformed_body_after_the_head_is_out_cuts_the_connection(
     assert (await wire.head()).startswith(b"HTTP/1.1 200 OK\r\n")
     with pytest.raises((asyncio.IncompleteReadError, ConnectionError)):
         await wire.chunked_body()
+
+
+async def test_the_gateways_own_error_to_head_has_no_body_and_the_connection_stays_in_step(
+    wire: Wire, raw_upstream: RawUpstream
+) -> None:
+    raw_upstream.answers.append(RawAnswer(b"not http at all\r\n\r\n"))
+    await wire.send(b"HEAD /a HTTP/1.1\r\nHost: gw\r\n\r\n")
+    head = await wire.head()
+    assert head.startswith(b"HTTP/1.1 502 Bad Gateway\r\n")
+    assert b"Content-Length: " in head  # as the same request with GET would be told
+    await wire.send(b"GET /b HTTP/1.1\r\nHost: gw\r\n\r\n")
+    assert (await wire.head()).startswith(b"HTTP/1.1 200 OK\r\n")
+    assert await wire.exactly(2) == b"ok"

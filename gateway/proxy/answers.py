@@ -46,10 +46,15 @@ def write_liveness(request: IncomingRequest, client: ClientConnection) -> Answer
     return Answer(200, len(body), keeps_alive)
 
 
-def write_error(client: ClientConnection, error: GatewayError, *, keeps_alive: bool) -> Answer:
+def write_error(
+    client: ClientConnection, error: GatewayError, *, keeps_alive: bool, to_head: bool = False
+) -> Answer:
+    """An error answer; to HEAD, its head only (RFC 9110 §9.3.2), or a kept-alive client would
+    read the body as the start of its next answer."""
     head, body = error_parts(error, keeps_alive=keeps_alive)
-    client.write(head + body)
-    return Answer(error.status, len(body), keeps_alive)
+    sent = b"" if to_head else body
+    client.write(head + sent)
+    return Answer(error.status, len(sent), keeps_alive)
 
 
 def error_parts(error: GatewayError, *, keeps_alive: bool) -> tuple[bytes, bytes]:

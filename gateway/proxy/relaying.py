@@ -46,7 +46,9 @@ class Proxy:
         except GatewayError as exc:
             # After a CONNECT the client would send tunnel bytes, never another request.
             keeps_alive = may_continue(request, client) and request.method != "CONNECT"
-            answer = write_error(client, exc, keeps_alive=keeps_alive)
+            answer = write_error(
+                client, exc, keeps_alive=keeps_alive, to_head=request.method == "HEAD"
+            )
         except ClientGone:
             if self._access_log is not None:
                 self._access_log.record_client_gone(request, client)
