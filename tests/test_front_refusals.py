@@ -264,3 +264,16 @@ async def test_a_request_line_without_a_version_in_the_same_read_as_a_body_gets_
     assert (await wire.head()).startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert json.loads(await wire.rest())["error_code"] == "BAD_REQUEST"
     assert len(raw_upstream.received) == 1
+
+
+async def test_a_chunked_http_1_0_request_is_refused_and_never_forwarded(
+    wire: Wire, raw_upstream: RawUpstream
+) -> None:
+    # RFC 9112 §6.1: HTTP/1.0 has no transfer codings; such framing is faulty (nginx: 400).
+    await wire.send(
+        b"POST /p HTTP/1.0\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+    )
+    head = await wire.head()
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert json.loads(await wire.rest())["error_code"] == "BAD_REQUEST"
+    assert raw_upstream.received == []

@@ -40,6 +40,9 @@ def head_refusal(
         return VersionNotSupported("Only HTTP/1.0 and HTTP/1.1 are spoken here.")
     if (host_problem := host_refusal(http_version, raw_headers)) is not None:
         return BadRequest(host_problem)
+    # RFC 9112 §6.1: framing by Transfer-Encoding in HTTP/1.0 is faulty (nginx refuses it too).
+    if codings and http_version == "1.0":
+        return BadRequest("HTTP/1.0 has no transfer codings.")
     # Other transfer codings would reach Redmine still encoded under a plain "chunked".
     if codings and [coding.strip().lower() for coding in codings] != [b"chunked"]:
         return BadRequest("Only the chunked transfer coding is supported.")

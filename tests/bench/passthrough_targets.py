@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.bench.passthrough_children import HOST, START_TIMEOUT_S, Children, free_port
+from tests.nginx import nginx_conf
 
 
 def require(tool: str, package: str) -> str:
@@ -43,31 +44,6 @@ def upstream_body() -> str:
         for n in range(8)
     ]
     return json.dumps({"issues": issues, "total_count": 8, "offset": 0, "limit": 25})
-
-
-def nginx_conf(prefix: Path, workers: int, port: int, location: str, http_extra: str = "") -> str:
-    temp = " ".join(
-        f"{kind}_temp_path {prefix / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    return f"""
-worker_processes {workers};
-pid {prefix / "nginx.pid"};
-lock_file {prefix / "nginx.lock"};
-error_log {prefix / "error.log"} warn;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    {temp}
-    keepalive_requests 100000000;
-    default_type application/json;
-    {http_extra}
-    server {{
-        listen {HOST}:{port} reuseport;
-        location / {{ {location} }}
-    }}
-}}
-"""
 
 
 def start_nginx(
