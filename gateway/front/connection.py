@@ -147,10 +147,11 @@ class ClientConnection(asyncio.Protocol):
         self._read_into(Reading.IN_HEAD)
         if self._messages_begun > 1:
             self._head_began = self._loop.time()
+            # The wait for a request is now the wait for its head.
+            self._queue.move_deadline(self._head_began + self._limits.head_timeout_s)
         self._target = []
         self._headers = []
         self._request_line.begin()
-        self._queue.wake()  # the wait for a request is now the wait for its head
 
     def on_url(self, part: bytes) -> None:
         self._target.append(part)

@@ -20,6 +20,8 @@ class RequestQueue:
         self._max_queued = max_queued
         self._items: deque[QueueItem] = deque()
         self._waiter: asyncio.Future[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._on_expired: Callable[[], None] | None = None
 
     def __bool__(self) -> bool:
         return bool(self._items)
@@ -45,9 +47,18 @@ class RequestQueue:
         """Until `wake`; `on_expired` runs if the loop's clock reaches `deadline` first."""
         loop = asyncio.get_running_loop()
         self._waiter = loop.create_future()
-        timer = loop.call_at(deadline, on_expired)
+        self._on_expired = on_expired
+        self._timer = loop.call_at(deadline, on_expired)
         try:
             await self._waiter
         finally:
             self._waiter = None
-            timer.cancel()
+            self._timer.cancel()
+            self._timer = self._on_expired = None
+
+    def move_deadline(self, deadline: float) -> None:
+        """A wait under way ends at `deadline` instead (a head began while waiting for one):
+        cheaper than waking the waiter to arm a new one for every request."""
+        if self._timer is not None and self._on_expired is not None:
+            self._timer.cancel()
+            self._timer = asyncio.get_running_loop().call_at(deadline, self._on_expired)
