@@ -72,3 +72,8 @@ def logging_config(level: str, fmt: str) -> dict[str, Any]:
 
 def configure_logging(level: str, fmt: str) -> None:
     logging.config.dictConfig(logging_config(level, fmt))
+    # No format shows a record's thread or process; looking them up costs every record (the
+    # access log makes one per request).
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False

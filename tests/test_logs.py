@@ -1,11 +1,17 @@
 """Log configuration and the access logger's secret redaction."""
 
+import asyncio
+import io
 import json
 import logging
 import re
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
+from gateway.front.connection import ClientConnection
+from gateway.front.request import IncomingRequest
 from gateway.logs import (
     ACCESS_LOGGER,
     SECRET_NAME_PARTS,
@@ -14,6 +20,8 @@ from gateway.logs import (
     logging_config,
     redact_query,
 )
+from gateway.proxy.access_log import AccessLog
+from gateway.proxy.answers import Answer
 from tests.conftest import GatewayClient
 
 
@@ -73,3 +81,43 @@ def test_every_secret_name_contains_a_part_the_quick_check_looks_for() -> None:
 )
 def test_spellings_of_secret_names_are_masked(target: str) -> None:
     assert "SECRET" not in redact_query(target)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+async def test_an_access_line_reads_as_every_other_log_line(fmt: str) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    formatter = logging_config("INFO", fmt)["formatters"]["default"]
+    handler.setFormatter(
+        JsonFormatter() if fmt == "json" else logging.Formatter(formatter["format"])
+    )
+    logger = logging.getLogger(f"{ACCESS_LOGGER}.{fmt}")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    request = IncomingRequest(
+        method="GET",
+        target=b"/issues.json?key=secret&x=1",
+        raw_headers=[],
+        http_version="1.1",
+        keeps_alive=True,
+        body=None,
+        is_chunked=False,
+        expects_continue=False,
+        started=asyncio.get_running_loop().time(),
+    )
+    client = cast(ClientConnection, SimpleNamespace(peer="10.0.0.7"))
+    AccessLog(logger).record(request, client, Answer(200, 2, True))
+    line = stream.getvalue().strip()
+    message = (
+        r"request method=GET target=/issues\.json\?key=\[REDACTED\]&x=1 status=200 bytes=2 "
+        r"ms=\d+\.\d remote=10\.0\.0\.7"
+    )
+    if fmt == "json":
+        entry = json.loads(line)
+        assert (entry["level"], entry["logger"]) == ("INFO", f"{ACCESS_LOGGER}.{fmt}")
+        assert re.fullmatch(message, entry["message"])
+    else:
+        stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
+        assert re.fullmatch(f"{stamp} INFO {ACCESS_LOGGER}.{fmt} {message}", line)
+    assert "secret" not in line

@@ -1,6 +1,7 @@
 """Pass-through benchmark: requests/s and added latency of the gateway and of nginx, at equal CPU.
 
 Run from anywhere:  .venv/bin/python tests/bench/passthrough.py [--rounds 4] [--duration 5]
+                    [--access-log]   (also each gateway with its access log on, and its cost)
 
 Every process runs on loopback as a child of this one, and is stopped on exit, error or Ctrl-C:
 
@@ -108,6 +109,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="redo a run during which other processes used more than this share "
         "of a CPU (default 0.1)",
     )
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="also run each gateway with its access log on (a target named <gateway>+log) and "
+        "report what the log costs",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every run here")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.duration < 1 or args.workers < 1:
@@ -146,11 +153,19 @@ def benchmark(args: argparse.Namespace, children: Children) -> None:
         start_nginx_proxy(children, nginx, upstream.port, args.workers, proxy_cpus),
     ]
     for name, source in zip(names, sources, strict=True):
-        targets.append(
-            start_gateway(
-                children, name, source, upstream.port, args.workers, redis_url, proxy_cpus
+        for logged in (False, True) if args.access_log else (False,):
+            targets.append(
+                start_gateway(
+                    children,
+                    f"{name}+log" if logged else name,
+                    source,
+                    upstream.port,
+                    args.workers,
+                    redis_url,
+                    proxy_cpus,
+                    access_log=logged,
+                )
             )
-        )
     for target in targets[1:]:
         probe = "/-/healthz" if target.name != "nginx" else TARGET_PATH
         wait_until_ready(children, target.name, target.proc, target.port, probe)

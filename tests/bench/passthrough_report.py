@@ -8,6 +8,7 @@ from tests.bench.passthrough_wrk import Bench, Series
 
 TARGET_RPS_RATIO = 0.2
 TARGET_ADDED_LATENCY_RATIO = 6.0
+ACCESS_LOG_COST = 0.15  # issue #10: the access log may cost at most this share of requests/s
 
 
 def spread(values: Sequence[float], fmt: Callable[[float], str]) -> str:
@@ -34,7 +35,7 @@ def report(results: dict[str, Series], bench: Bench) -> None:
         print(f"{name:10} {rps:>24} {p50:>20} {extra:>18} {cpu:>11.1f}")
     nginx_rps = [run.rps for run in results["nginx"].throughput]
     for name in results:
-        if name in ("direct", "nginx"):
+        if name in ("direct", "nginx") or name.endswith("+log"):
             continue
         rps_ratio = [run.rps / nginx_rps[r] for r, run in enumerate(results[name].throughput)]
         lat_ratio = [g / n for g, n in zip(added(name), added("nginx"), strict=True)]
@@ -49,6 +50,16 @@ def report(results: dict[str, Series], bench: Bench) -> None:
             f"  added latency  {spread(lat_ratio, lambda v: f'{v:.2f}x'):>24}   "
             f"target ≤ {TARGET_ADDED_LATENCY_RATIO:g}x: {'met' if lat_ok else 'not met'}"
         )
+    for name in results:
+        if name.endswith("+log"):
+            base = [run.rps for run in results[name.removesuffix("+log")].throughput]
+            cost = [1 - run.rps / base[r] for r, run in enumerate(results[name].throughput)]
+            print(
+                f"\naccess log cost ({name} against {name.removesuffix('+log')}, same round): "
+                f"{spread(cost, lambda v: f'{v:.1%}')} of requests/s, "
+                f"target ≤ {ACCESS_LOG_COST:.0%}: "
+                f"{'met' if statistics.median(cost) <= ACCESS_LOG_COST else 'not met'}"
+            )
     noise = max(run.noise_cpu for s in results.values() for run in s.throughput + s.latency)
     print(
         f"\nnoise: {bench.retried} run(s) redone because other processes were busy; "

@@ -102,7 +102,10 @@ def start_gateway(
     workers: int,
     redis_url: str | None,
     cpus: set[int],
+    access_log: bool = False,
 ) -> Target:
+    """A gateway from `source`; with `access_log`, one access line per request goes to its log
+    file (in the children's log directory), as GATEWAY_ACCESS_LOG's default would to stderr."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("GATEWAY_")}
     env.update(
@@ -111,8 +114,8 @@ def start_gateway(
         GATEWAY_HOST=HOST,
         GATEWAY_PORT=str(port),
         GATEWAY_WORKERS=str(workers),
-        GATEWAY_ACCESS_LOG="false",
-        GATEWAY_LOG_LEVEL="WARNING",
+        GATEWAY_ACCESS_LOG="true" if access_log else "false",
+        GATEWAY_LOG_LEVEL="INFO" if access_log else "WARNING",
     )
     if redis_url:
         # A shared store needs a shared secret; a fresh one per run is all a benchmark needs.
