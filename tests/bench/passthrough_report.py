@@ -8,6 +8,8 @@ from tests.bench.passthrough_wrk import Bench, Series
 
 TARGET_RPS_RATIO = 0.2
 TARGET_ADDED_LATENCY_RATIO = 6.0
+# Issue #10: with metrics on, the pass-through keeps at least 90% of its requests/s.
+TARGET_METRICS_RPS_RATIO = 0.9
 
 
 def spread(values: Sequence[float], fmt: Callable[[float], str]) -> str:
@@ -49,6 +51,29 @@ def report(results: dict[str, Series], bench: Bench) -> None:
             f"  added latency  {spread(lat_ratio, lambda v: f'{v:.2f}x'):>24}   "
             f"target ≤ {TARGET_ADDED_LATENCY_RATIO:g}x: {'met' if lat_ok else 'not met'}"
         )
+    print_noise(results, bench)
+
+
+def report_metrics_cost(results: dict[str, Series], gateways: Sequence[str]) -> None:
+    """Each gateway with metrics on ("+m") against itself with metrics off ("-m"), round by
+    round (the two ran in the same interleaved rounds)."""
+    for name in gateways:
+        on, off = results[name + "+m"], results[name + "-m"]
+        rps_ratio = [a.rps / b.rps for a, b in zip(on.throughput, off.throughput, strict=True)]
+        cpu_ratio = [
+            a.cpu_us_per_request / b.cpu_us_per_request
+            for a, b in zip(on.throughput, off.throughput, strict=True)
+        ]
+        rps_ok = statistics.median(rps_ratio) >= TARGET_METRICS_RPS_RATIO
+        print(f"\n{name} metrics on / off, per-round ratios, median [min..max]:")
+        print(
+            f"  requests/s     {spread(rps_ratio, lambda v: f'{v:.3f}'):>24}   "
+            f"target ≥ {TARGET_METRICS_RPS_RATIO}: {'met' if rps_ok else 'not met'}"
+        )
+        print(f"  CPU µs/req     {spread(cpu_ratio, lambda v: f'{v:.3f}'):>24}")
+
+
+def print_noise(results: dict[str, Series], bench: Bench) -> None:
     noise = max(run.noise_cpu for s in results.values() for run in s.throughput + s.latency)
     print(
         f"\nnoise: {bench.retried} run(s) redone because other processes were busy; "

@@ -126,6 +126,7 @@ def start_gateway(
     workers: int,
     redis_url: str | None,
     cpus: set[int],
+    metrics: bool = True,
 ) -> Target:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("GATEWAY_")}
@@ -137,6 +138,7 @@ def start_gateway(
         GATEWAY_WORKERS=str(workers),
         GATEWAY_ACCESS_LOG="false",
         GATEWAY_LOG_LEVEL="WARNING",
+        GATEWAY_METRICS_ENABLED="true" if metrics else "false",
     )
     if redis_url:
         # A shared store needs a shared secret; a fresh one per run is all a benchmark needs.
