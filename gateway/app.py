@@ -37,7 +37,7 @@ from gateway.errors import error_middleware_counting
 from gateway.grace import Confirmations
 from gateway.identity import IdentityResolver, UserDirectory
 from gateway.metrics.group import keep_snapshot_written
-from gateway.metrics.process import Metrics, none
+from gateway.metrics.process import Metrics, no_count
 from gateway.redmine.client import RedmineClient
 from gateway.rounding import RoundingPolicy
 from gateway.secrets import KeyVault
@@ -68,7 +68,7 @@ def create_app(
     clock: Clock | None = None,
     outbox_worker: bool = True,
     metrics_group: Path | None = None,
-    dropped_logs: Callable[[], int] = none,
+    dropped_logs: Callable[[], int] = no_count,
 ) -> web.Application:
     """`metrics_group`: the directory where the workers of one `serve` share their metrics
     (None: a single process); `dropped_logs`: the log writer's count of dropped records."""

@@ -23,7 +23,7 @@ from gateway.app import create_app, relay_observer
 from gateway.front.server import serving
 from gateway.logs import configure_logging
 from gateway.logwriter import written_off_the_loop
-from gateway.metrics.process import none
+from gateway.metrics.process import no_count
 from gateway.settings import ENV_PREFIX, Settings
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ async def serve_until_stopped(
     *,
     reuse_port: bool,
     metrics_group: Path | None = None,
-    dropped_logs: Callable[[], int] = none,
+    dropped_logs: Callable[[], int] = no_count,
 ) -> None:
     """Serves until SIGTERM or SIGINT, then lets in-flight requests finish before returning."""
     app = create_app(settings, metrics_group=metrics_group, dropped_logs=dropped_logs)

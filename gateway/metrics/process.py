@@ -22,7 +22,8 @@ from gateway.relay.pool import ConnectionPool
 from gateway.timers.models import PostResult
 
 
-def none() -> int:
+def no_count() -> int:
+    """A source with nothing to count (until its owner is watched)."""
     return 0
 
 
@@ -36,7 +37,7 @@ class Metrics:
     """
 
     def __init__(
-        self, group_dir: Path | None = None, dropped_logs: Callable[[], int] = none
+        self, group_dir: Path | None = None, dropped_logs: Callable[[], int] = no_count
     ) -> None:
         # Where the workers of one `serve` leave their snapshots; None: a single process.
         self.group_dir = group_dir
@@ -48,9 +49,9 @@ class Metrics:
         self._upstream_seconds = Histogram()
         self._entries_posted = zeros(POST_RESULTS)
         self._redis_errors = zeros(REDIS_ERROR_SOURCES)
-        self._client_connections: Callable[[], int] = none
+        self._client_connections: Callable[[], int] = no_count
         self._pool: ConnectionPool | None = None
-        self._outbox_redis_errors: Callable[[], int] = none
+        self._outbox_redis_errors: Callable[[], int] = no_count
 
     # ------------------------------------------------------------ reported by the edge
 

@@ -12,6 +12,7 @@ from gateway.metrics.snapshot import load
 from tests.fakes.redmine import FakeRedmine
 from tests.gateway_process import GatewayProcess, running_gateway
 from tests.metrics.scrape import Scrape, scrape
+from tests.ports import free_port
 from tests.procfs import TCP_ESTABLISHED, TCP_LISTEN, tcp_sockets
 from tests.realredis import running_redis
 
@@ -42,12 +43,12 @@ async def two_listening_workers(gateway: GatewayProcess) -> list[int]:
     return workers
 
 
-async def scrape_until_all_counted(gateway: GatewayProcess) -> Scrape:
+async def scrape_until_counted(gateway: GatewayProcess, requests: int) -> Scrape:
     """Another worker's counts reach a scrape within its snapshot interval (about a second)."""
     async with aiohttp.ClientSession() as session, asyncio.timeout(WAIT_S):
         while True:
-            metrics = await scrape(session, f"{gateway.url}/-/metrics")
-            if metrics.total("gateway_requests_total", route="passthrough") >= CONNECTIONS:
+            metrics = await scrape(session, f"{gateway.ops_url}/-/metrics")
+            if metrics.total("gateway_requests_total", route="passthrough") >= requests:
                 return metrics
             await asyncio.sleep(POLL_S)
 
@@ -90,7 +91,7 @@ async def test_one_scrape_counts_the_requests_of_every_worker(
             served = {pid: len(tcp_sockets(pid, gateway.port, TCP_ESTABLISHED)) for pid in workers}
             assert all(served.values()), f"a worker accepted no connection: {served}"
 
-            metrics = await scrape_until_all_counted(gateway)
+            metrics = await scrape_until_counted(gateway, CONNECTIONS)
             assert (
                 metrics.value(
                     "gateway_requests_total", route="passthrough", method="GET", code="200"
@@ -110,3 +111,35 @@ async def test_one_scrape_counts_the_requests_of_every_worker(
     assert len(redmine.calls) == CONNECTIONS
     assert not list(tmp.glob("timer-gateway-metrics-*")), "the parent removes the directory"
     assert "Traceback" not in await gateway.log_text()
+
+
+async def test_every_worker_serves_the_admin_port_and_only_it_has_ops(
+    tmp_path: Path, redmine: FakeRedmine, real_redis_url: str
+) -> None:
+    settings = {
+        "GATEWAY_REDMINE_URL": redmine.url,
+        "GATEWAY_WORKERS": "2",
+        "GATEWAY_REDIS_URL": real_redis_url,
+        "GATEWAY_SECRET_KEY": SECRET_KEY,
+        "GATEWAY_ADMIN_PORT": str(free_port()),
+    }
+    async with running_gateway(settings, tmp_path / "gateway.log") as gateway:
+        workers = await two_listening_workers(gateway)
+        assert gateway.admin_port is not None
+        assert all(tcp_sockets(pid, gateway.admin_port, TCP_LISTEN) for pid in workers)
+        async with aiohttp.ClientSession() as session:
+            for path in ("/-/healthz", "/-/readyz", "/-/metrics"):
+                async with session.get(f"{gateway.url}{path}") as response:
+                    assert response.status == 404
+                    assert (await response.json())["error_code"] == "NOT_FOUND"
+            async with session.get(f"{gateway.ops_url}/issues.json") as response:
+                assert response.status == 404
+            async with session.get(f"{gateway.url}/issues.json") as response:
+                assert response.status == 200
+            async with session.get(f"{gateway.ops_url}/-/readyz") as response:
+                assert response.status == 200, await response.text()
+        metrics = await scrape_until_counted(gateway, 1)
+        assert metrics.value("gateway_processes") == 2
+        assert await gateway.stop() == 0, await gateway.log_text()
+    # The admin port's /issues.json never reached Redmine (readiness asks it with HEAD /).
+    assert [call.raw_path for call in redmine.calls if call.method == "GET"] == ["/issues.json"]
