@@ -5,6 +5,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -23,6 +24,7 @@ from gateway.appkeys import (
     ENTRY_SOURCE,
     IDENTITY,
     LISTER,
+    METRICS,
     OUTBOX,
     REDMINE,
     SETTINGS,
@@ -31,9 +33,11 @@ from gateway.appkeys import (
     UPSTREAM_SESSION,
 )
 from gateway.clock import Clock, SystemClock
-from gateway.errors import error_middleware
+from gateway.errors import error_middleware_counting
 from gateway.grace import Confirmations
 from gateway.identity import IdentityResolver, UserDirectory
+from gateway.metrics.group import keep_snapshot_written
+from gateway.metrics.process import Metrics, no_count
 from gateway.redmine.client import RedmineClient
 from gateway.rounding import RoundingPolicy
 from gateway.secrets import KeyVault
@@ -63,10 +67,18 @@ def create_app(
     redis: Redis | None = None,
     clock: Clock | None = None,
     outbox_worker: bool = True,
+    metrics_group: Path | None = None,
+    dropped_logs: Callable[[], int] = no_count,
 ) -> web.Application:
-    app = web.Application(middlewares=[error_middleware])
+    """`metrics_group`: the directory where the workers of one `serve` share their metrics
+    (None: a single process); `dropped_logs`: the log writer's count of dropped records."""
+    metrics = Metrics(metrics_group, dropped_logs)
+    app = web.Application(middlewares=[error_middleware_counting(metrics.redis_error)])
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
+    app[METRICS] = metrics
+    if metrics_group is not None:
+        app.cleanup_ctx.append(metrics_group_ctx(metrics_group))
     app.cleanup_ctx.append(redis_ctx(redis))
     app.cleanup_ctx.append(upstream_ctx)
     app.cleanup_ctx.append(timers_ctx)
@@ -75,6 +87,24 @@ def create_app(
         app.cleanup_ctx.append(outbox_worker_ctx)
     app.add_routes(routes.TABLE)
     return app
+
+
+def relay_observer(app: web.Application) -> Metrics | None:
+    """What the front reports each request to: the app's metrics, unless they are off."""
+    return app[METRICS] if app[SETTINGS].metrics_enabled else None
+
+
+def metrics_group_ctx(directory: Path) -> CleanupContext:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(
+            keep_snapshot_written(app[METRICS], directory), name="metrics-snapshot"
+        )
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return ctx
 
 
 def redis_ctx(injected: Redis | None) -> CleanupContext:
@@ -143,7 +173,9 @@ async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     vault = KeyVault(secret)
     tasks = TaskResolver(redmine, store, settings.task_field_id, settings.default_activity_id)
-    recorder = Recorder(store, redmine, vault, clock, OutboxPolicy.from_settings(settings))
+    recorder = Recorder(
+        store, redmine, vault, clock, OutboxPolicy.from_settings(settings), app[METRICS]
+    )
     plan = EntryPlan(
         rounding=RoundingPolicy(
             increment_min=settings.rounding_increment_min,
@@ -173,7 +205,8 @@ async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
         clock,
         settings.zone,
     )
-    app[OUTBOX] = OutboxWorker(store, recorder, clock)
+    app[OUTBOX] = worker = OutboxWorker(store, recorder, clock)
+    app[METRICS].watch_outbox(lambda: worker.counts.redis_errors)
     yield
 
 

@@ -7,6 +7,7 @@ from gateway.analytics.cache import ResultCache
 from gateway.analytics.source import EntrySource
 from gateway.clock import Clock
 from gateway.identity import IdentityResolver
+from gateway.metrics.process import Metrics
 from gateway.redmine.client import RedmineClient
 from gateway.settings import Settings
 from gateway.store.redis import RedisStore
@@ -25,3 +26,4 @@ LISTER = web.AppKey("lister", TimeTrackingLister)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
 ENTRY_SOURCE = web.AppKey("entry_source", EntrySource)
 ANALYTICS_CACHE = web.AppKey("analytics_cache", ResultCache)
+METRICS = web.AppKey("metrics", Metrics)

@@ -6,9 +6,12 @@ import logging
 import multiprocessing
 import os
 import re
+import shutil
 import signal
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn, get_args
 
@@ -16,10 +19,11 @@ from pydantic import SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 
 from gateway import __version__
-from gateway.app import create_app
+from gateway.app import create_app, relay_observer
 from gateway.front.server import serving
 from gateway.logs import configure_logging
 from gateway.logwriter import written_off_the_loop
+from gateway.metrics.process import no_count
 from gateway.settings import ENV_PREFIX, Settings
 
 log = logging.getLogger(__name__)
@@ -111,18 +115,35 @@ def setting_problems(exc: ValidationError) -> list[str]:
     return lines
 
 
-def run_worker(settings: Settings, *, reuse_port: bool) -> None:
-    with written_off_the_loop(), asyncio.Runner(loop_factory=new_event_loop) as runner:
-        runner.run(serve_until_stopped(settings, reuse_port=reuse_port))
+def run_worker(settings: Settings, *, reuse_port: bool, metrics_group: Path | None = None) -> None:
+    with (
+        written_off_the_loop() as log_queue,
+        asyncio.Runner(loop_factory=new_event_loop) as runner,
+    ):
+        runner.run(
+            serve_until_stopped(
+                settings,
+                reuse_port=reuse_port,
+                metrics_group=metrics_group,
+                dropped_logs=lambda: log_queue.dropped,
+            )
+        )
 
 
-async def serve_until_stopped(settings: Settings, *, reuse_port: bool) -> None:
+async def serve_until_stopped(
+    settings: Settings,
+    *,
+    reuse_port: bool,
+    metrics_group: Path | None = None,
+    dropped_logs: Callable[[], int] = no_count,
+) -> None:
     """Serves until SIGTERM or SIGINT, then lets in-flight requests finish before returning."""
+    app = create_app(settings, metrics_group=metrics_group, dropped_logs=dropped_logs)
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopped.set)
-    async with serving(settings, create_app(settings), reuse_port=reuse_port):
+    async with serving(settings, app, reuse_port=reuse_port, observer=relay_observer(app)):
         log.info("listening host=%s port=%s pid=%s", settings.host, settings.port, os.getpid())
         await stopped.wait()
         log.info("stopping: answering in-flight requests first")
@@ -138,17 +159,28 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()
 
 
-def worker_process(settings: Settings) -> None:
+def worker_process(settings: Settings, metrics_group: Path | None) -> None:
     # Its own session, so a terminal's Ctrl-C reaches only the parent, which forwards one SIGTERM.
     os.setsid()
-    run_worker(settings, reuse_port=True)
+    run_worker(settings, reuse_port=True, metrics_group=metrics_group)
 
 
 def run_workers(settings: Settings) -> int:
-    """Pre-fork parent: N processes share the port through SO_REUSEPORT."""
+    """Pre-fork parent: N processes share the port through SO_REUSEPORT, and (with metrics on)
+    a private directory where each leaves its metrics for the one answering a scrape."""
+    if not settings.metrics_enabled:
+        return supervise_workers(settings, None)
+    metrics_group = Path(tempfile.mkdtemp(prefix="timer-gateway-metrics-"))
+    try:
+        return supervise_workers(settings, metrics_group)
+    finally:
+        shutil.rmtree(metrics_group, ignore_errors=True)
+
+
+def supervise_workers(settings: Settings, metrics_group: Path | None) -> int:
     context = multiprocessing.get_context("fork")
     workers = [
-        context.Process(target=worker_process, args=(settings,), name=f"worker-{n}")
+        context.Process(target=worker_process, args=(settings, metrics_group), name=f"worker-{n}")
         for n in range(settings.workers)
     ]
     for worker in workers:

@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import ClassVar
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from pydantic import ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -201,23 +202,38 @@ def field_errors_from(exc: ValidationError) -> dict[str, list[str]]:
     return errors
 
 
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except GatewayError as exc:
-        return gateway_error_response(exc)
-    except RedisError as exc:
-        return gateway_error_response(store_unavailable(request, exc))
-    except ValidationError as exc:
-        return error_response(
-            422, "VALIDATION_FAILED", "The given data was invalid.", field_errors_from(exc)
-        )
-    except web.HTTPException:
-        raise
-    except Exception:
-        log.exception("unhandled error method=%s path=%s", request.method, request.path)
-        return error_response(500, "INTERNAL_ERROR", "unexpected error", {})
+def error_middleware_counting(on_store_error: Callable[[], None]) -> Middleware:
+    """The error middleware, calling `on_store_error` for each answer that is 503
+    STORE_UNAVAILABLE (the app's metrics count Redis failures there)."""
+
+    @web.middleware
+    async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except GatewayError as exc:
+            return gateway_error_response(exc)
+        except RedisError as exc:
+            on_store_error()
+            return gateway_error_response(store_unavailable(request, exc))
+        except ValidationError as exc:
+            return error_response(
+                422, "VALIDATION_FAILED", "The given data was invalid.", field_errors_from(exc)
+            )
+        except web.HTTPException:
+            raise
+        except Exception:
+            log.exception("unhandled error method=%s path=%s", request.method, request.path)
+            return error_response(500, "INTERNAL_ERROR", "unexpected error", {})
+
+    return error_middleware
+
+
+def uncounted() -> None:
+    pass
+
+
+# For an app without metrics (tests of the error shape alone).
+error_middleware = error_middleware_counting(uncounted)
 
 
 def store_unavailable(request: web.Request, exc: RedisError) -> StoreUnavailable:

@@ -17,13 +17,14 @@ MAX_QUEUED_RECORDS = 10_000
 @contextlib.contextmanager
 def written_off_the_loop(
     interval_s: float = WRITE_INTERVAL_S, max_queued: int = MAX_QUEUED_RECORDS
-) -> Iterator[None]:
+) -> Iterator["Enqueuer"]:
     """Records are made (their message merged) where they are logged and written by a thread of
     their own every `interval_s`, so a slow reader of stderr (a pipe to journald or docker) never
     stalls the event loop, and the loop is not interrupted by a write for every request.
 
     Entered in each serving process (threads do not survive the pre-fork); on exit, the direct
-    handlers come back first, then everything still queued is written.
+    handlers come back first, then everything still queued is written. Yields the handler
+    that queues, whose `dropped` the metrics report.
     """
     root = logging.getLogger()
     direct = root.handlers[:]
@@ -33,7 +34,7 @@ def written_off_the_loop(
     root.handlers = [enqueuer]
     writer.start()
     try:
-        yield
+        yield enqueuer
     finally:
         root.handlers = direct
         writer.stop()

@@ -7,6 +7,7 @@ from aiohttp import hdrs, web
 from gateway import health
 from gateway.analytics import views as analytics
 from gateway.errors import Handler
+from gateway.metrics import views as metrics
 from gateway.timers import views as timers
 
 TIMER = r"/time-trackings/{timer_id:\d{1,18}}"
@@ -26,6 +27,7 @@ def own(path: str, handlers: Mapping[str, Handler]) -> list[web.RouteDef]:
 TABLE = [
     web.get("/-/healthz", health.healthz),
     web.get("/-/readyz", health.readyz),
+    web.get("/-/metrics", metrics.metrics),
     web.route(hdrs.METH_ANY, "/-/{reserved:.*}", health.reserved_not_found),
     *own("/time-trackings", {hdrs.METH_GET: timers.index, hdrs.METH_POST: timers.start}),
     *own("/time-trackings/active", {hdrs.METH_GET: timers.active}),

@@ -200,6 +200,18 @@ class Settings(BaseSettings):
     focus_min_min: int = Field(
         default=25, ge=1, description="The shortest timed stretch that counts as focus time."
     )
+    metrics_enabled: bool = Field(
+        default=True,
+        description="Count requests, Redmine exchanges and timer posts, and answer GET /-/metrics "
+        "(Prometheus text format); off: /-/metrics answers 404.",
+    )
+    admin_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="When set, everything under /-/ (health, readiness, metrics) is served on "
+        "this port of GATEWAY_HOST only, and answers 404 on GATEWAY_PORT.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -255,6 +267,12 @@ class Settings(BaseSettings):
                 "GATEWAY_WORKERS > 1 needs GATEWAY_REDIS_URL: with the embedded store each "
                 "process would keep its own timers"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _admin_port_differs(self) -> Self:
+        if self.admin_port is not None and self.admin_port == self.port and self.port != 0:
+            raise ValueError("GATEWAY_ADMIN_PORT must differ from GATEWAY_PORT")
         return self
 
     @property

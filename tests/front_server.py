@@ -10,7 +10,8 @@ from aiohttp.test_utils import BaseTestServer, get_port_socket
 from aiohttp.web_runner import BaseRunner
 from yarl import URL
 
-from gateway.front.server import serving
+from gateway.app import relay_observer
+from gateway.front.server import FrontServer, serving
 from gateway.limits import edge_limits
 from gateway.settings import Settings
 
@@ -29,13 +30,14 @@ class GatewayTestServer(BaseTestServer):
         self.app = app
         self._settings = settings
         self._stack: contextlib.AsyncExitStack | None = None
+        self.front: FrontServer | None = None
 
     async def start_server(self, loop: Any = None, **kwargs: Any) -> None:
         if self._stack is not None:
             return
         sock = get_port_socket(self.host, 0, socket.AF_INET)
         stack = contextlib.AsyncExitStack()
-        await stack.enter_async_context(
+        self.front = await stack.enter_async_context(
             serving(
                 self._settings,
                 self.app,
@@ -43,6 +45,7 @@ class GatewayTestServer(BaseTestServer):
                 limits=dataclasses.replace(
                     edge_limits(self._settings), shutdown_timeout_s=SHUTDOWN_TIMEOUT_S
                 ),
+                observer=relay_observer(self.app),
             )
         )
         self._stack = stack

@@ -33,6 +33,7 @@ class GatewayProcess:
     port: int
     log_path: Path
     seen_children: set[int] = field(default_factory=set)
+    admin_port: int | None = None  # GATEWAY_ADMIN_PORT: where /-/ is served instead
 
     @property
     def pid(self) -> int:
@@ -41,6 +42,11 @@ class GatewayProcess:
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    @property
+    def ops_url(self) -> str:
+        """Where /-/ is served: the admin port when there is one."""
+        return f"http://{HOST}:{self.admin_port or self.port}"
 
     @property
     def is_running(self) -> bool:
@@ -116,7 +122,10 @@ async def running_gateway(
         )
     finally:
         log_file.close()
-    gateway = GatewayProcess(process, port, log_path)
+    admin_port = settings.get("GATEWAY_ADMIN_PORT")
+    gateway = GatewayProcess(
+        process, port, log_path, admin_port=int(admin_port) if admin_port else None
+    )
     try:
         await wait_until_healthy(gateway)
         yield gateway
@@ -130,7 +139,7 @@ async def wait_until_healthy(gateway: GatewayProcess, timeout_s: float = START_T
             async with asyncio.timeout(timeout_s):
                 while gateway.is_running:
                     try:
-                        async with session.get(f"{gateway.url}/-/healthz") as response:
+                        async with session.get(f"{gateway.ops_url}/-/healthz") as response:
                             if response.status == 200:
                                 return
                     except aiohttp.ClientConnectionError:

@@ -5,7 +5,9 @@ from urllib.parse import unquote
 from gateway.errors import BadRequest, MethodNotAllowed
 
 OWN_PATH = "/time-trackings"
-OWN_PREFIXES = (OWN_PATH + "/", "/-/")
+# The operational endpoints (health, readiness, metrics): with GATEWAY_ADMIN_PORT, only there.
+OPS_PREFIX = "/-/"
+OWN_PREFIXES = (OWN_PATH + "/", OPS_PREFIX)
 # Answered by the front itself: a liveness probe never waits on the app or a pool.
 LIVENESS_PATH = "/-/healthz"
 
@@ -13,6 +15,10 @@ LIVENESS_PATH = "/-/healthz"
 def is_own(path: str) -> bool:
     """Paths the gateway answers itself: /time-trackings, all under it, and the /-/ endpoints."""
     return path == OWN_PATH or path.startswith(OWN_PREFIXES)
+
+
+def is_ops(path: str) -> bool:
+    return path.startswith(OPS_PREFIX)
 
 
 def is_liveness(method: str, path: str) -> bool:

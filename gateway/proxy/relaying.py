@@ -4,11 +4,11 @@ app for its own paths) byte for byte, and the answer streams back the same way."
 import asyncio
 import logging
 
-from gateway.errors import AppTimeout, GatewayError, UpstreamTimeout
+from gateway.errors import AppTimeout, GatewayError, NotFound, UpstreamTimeout
 from gateway.front.connection import ClientConnection
 from gateway.front.request import ClientGone, IncomingRequest
 from gateway.proxy import retry
-from gateway.proxy.access_log import AccessLog
+from gateway.proxy.access_log import CLIENT_GONE_STATUS, AccessLog
 from gateway.proxy.answers import Answer, no_answer_error, write_error, write_liveness
 from gateway.proxy.framing import (
     LAST_CHUNK,
@@ -18,7 +18,8 @@ from gateway.proxy.framing import (
     may_continue,
     request_head,
 )
-from gateway.proxy.routing import Destination, Upstream, destination
+from gateway.proxy.observer import RelayObserver, UpstreamFailure
+from gateway.proxy.routing import EVERYTHING, Destination, Upstream, destination
 from gateway.relay.answer import ResponseHead, UpstreamClosed
 from gateway.relay.connection import UpstreamConnection
 
@@ -28,20 +29,37 @@ CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 class Proxy:
-    """Answers every request the front parsed, logging one redacted access line for each."""
+    """Answers every request the front parsed, logging one redacted access line for each and
+    reporting it to the observer (metrics), if any.
 
-    def __init__(self, redmine: Upstream, own: Upstream, access_log: AccessLog | None) -> None:
+    `serves`: the destinations this listener answers (routing.EVERYTHING, PUBLIC or ADMIN);
+    a request for another gets 404 in the error shape.
+    """
+
+    def __init__(
+        self,
+        redmine: Upstream,
+        own: Upstream,
+        access_log: AccessLog | None,
+        observer: RelayObserver | None = None,
+        serves: frozenset[Destination] = EVERYTHING,
+    ) -> None:
         self._redmine = redmine
         self._own = own
         self._access_log = access_log
+        self._observer = observer
+        self._serves = serves
 
     async def respond(self, request: IncomingRequest, client: ClientConnection) -> bool:
+        where: Destination | None = None
         try:
             where = destination(request)
+            if where not in self._serves:
+                raise NotFound("Nothing is served at this path on this port.")
             if where is Destination.LIVENESS:
                 answer = write_liveness(request, client)
             else:
-                upstream = self._own if where is Destination.OWN else self._redmine
+                upstream = self._redmine if where is Destination.REDMINE else self._own
                 answer = await self._relay(request, client, upstream)
         except GatewayError as exc:
             # After a CONNECT the client would send tunnel bytes, never another request.
@@ -52,9 +70,13 @@ class Proxy:
         except ClientGone:
             if self._access_log is not None:
                 self._access_log.record_client_gone(request, client)
+            if self._observer is not None:
+                self._observer.finished(where, request, CLIENT_GONE_STATUS)
             raise
         if self._access_log is not None:
             self._access_log.record(request, client, answer)
+        if self._observer is not None:
+            self._observer.finished(where, request, answer.status)
         return answer.keeps_alive
 
     @staticmethod
@@ -62,21 +84,36 @@ class Proxy:
         """Answers a request that could not be parsed; the connection closes after it."""
         write_error(client, error, keeps_alive=False)
 
+    def refuse_observed(self, error: GatewayError, client: ClientConnection) -> None:
+        """`refuse`, and the refusal reported to the observer (the front's listeners use it)."""
+        self.refuse(error, client)
+        if self._observer is not None:
+            self._observer.refused(error.status)
+
     async def _relay(
         self, request: IncomingRequest, client: ClientConnection, upstream: Upstream
     ) -> Answer:
         connection: UpstreamConnection | None = None
+        # Only exchanges with Redmine are reported: the app's own requests are counted by route.
+        observer = None if upstream.is_own else self._observer
+        started = asyncio.get_running_loop().time()
         try:
             try:
                 connection, head, first = await self._exchange(request, client, upstream)
             except TimeoutError as exc:
+                if observer is not None:
+                    observer.upstream_failed("timeout", answered=False)
                 log.warning("upstream timeout method=%s own=%s", request.method, upstream.is_own)
                 if upstream.is_own:
                     raise AppTimeout("The gateway did not answer in time.") from exc
                 raise UpstreamTimeout("Redmine did not answer in time.") from exc
             except (UpstreamClosed, OSError) as exc:
+                if observer is not None:
+                    observer.upstream_failed(failure_kind(exc), answered=False)
                 raise no_answer_error(request, upstream.is_own, exc) from exc
-            return await self._stream_answer(request, client, connection, head, first)
+            if observer is not None:
+                observer.upstream_answered(head.status, asyncio.get_running_loop().time() - started)
+            return await self._stream_answer(request, client, connection, head, first, observer)
         finally:
             if connection is not None:
                 upstream.pool.release(connection)
@@ -124,6 +161,7 @@ class Proxy:
         connection: UpstreamConnection,
         head: ResponseHead,
         first: bytes,
+        observer: RelayObserver | None,
     ) -> Answer:
         client_head, framing = client_answer_head(request, head, client)
         client.write(client_head + framed(first, framing.is_chunked))
@@ -139,10 +177,23 @@ class Proxy:
             return Answer(head.status, sent, keeps_alive=False)  # logged as what was sent
         except (TimeoutError, UpstreamClosed, OSError) as exc:
             # The head is out: the only honest signal left is a cut connection.
+            if observer is not None:
+                observer.upstream_failed(failure_kind(exc), answered=True)
             log.warning("answer cut short error=%s", type(exc).__name__)
             client.abort()
             return Answer(head.status, sent, keeps_alive=False)
         return Answer(head.status, sent, framing.keeps_alive)
+
+
+def failure_kind(exc: BaseException) -> UpstreamFailure:
+    """A connection that could not be made (refused, unreachable) is an OSError from the pool;
+    a connection that ended early is UpstreamClosed (the relay's own reading turns socket
+    errors into it)."""
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    if isinstance(exc, UpstreamClosed):
+        return "closed"
+    return "connect"
 
 
 async def send_body(

@@ -3,7 +3,7 @@
 import enum
 from dataclasses import dataclass
 
-from gateway.front.paths import is_liveness, is_own, routed_path
+from gateway.front.paths import is_liveness, is_ops, is_own, routed_path
 from gateway.front.request import IncomingRequest
 from gateway.relay.pool import ConnectionPool
 
@@ -23,12 +23,22 @@ class Upstream:
 
 class Destination(enum.Enum):
     LIVENESS = "liveness"  # answered by the front itself: nothing behind it is asked
+    OPS = "ops"  # the app's other /-/ endpoints (readiness, metrics)
     OWN = "own"
     REDMINE = "redmine"
+
+
+# What one listener serves: everything, or (with GATEWAY_ADMIN_PORT) the public port all but
+# /-/ and the admin port /-/ alone; anything else there is 404.
+EVERYTHING = frozenset(Destination)
+PUBLIC = frozenset({Destination.OWN, Destination.REDMINE})
+ADMIN = frozenset({Destination.LIVENESS, Destination.OPS})
 
 
 def destination(request: IncomingRequest) -> Destination:
     path = routed_path(request.method, request.target)
     if is_liveness(request.method, path):
         return Destination.LIVENESS
+    if is_ops(path):
+        return Destination.OPS
     return Destination.OWN if is_own(path) else Destination.REDMINE

@@ -45,6 +45,15 @@ class ConnectionPool:
         self._connecting = 0
         self._is_closed = False
 
+    @property
+    def idle_count(self) -> int:
+        return len(self._idle)
+
+    @property
+    def in_use_count(self) -> int:
+        """Connections open and lent out (an idle one is open too, until it is taken or ends)."""
+        return len(self._open) - len(self._idle)
+
     async def acquire(self, timeout_s: float | None = None) -> UpstreamConnection:
         """A connection ready for one exchange; waiting for one (or for it to connect) takes at
         most `timeout_s`."""

@@ -41,6 +41,14 @@ class Keys:
     def outbox(self) -> str:
         return f"{self.prefix}:outbox"
 
+    def outbox_since(self) -> str:
+        """When each entry in the outbox first entered it (its score), for the oldest one's age."""
+        return f"{self.prefix}:outbox:since"
+
+    def running_timers(self) -> str:
+        """The ids of the timers running, so they can be counted without a scan."""
+        return f"{self.prefix}:timers:running"
+
     def unreadable(self) -> str:
         return f"{self.prefix}:outbox:unreadable"
 

@@ -28,6 +28,13 @@ class Versioned:
     version: str
 
 
+@dataclass(frozen=True)
+class TimerCounts:
+    running: int
+    outbox_depth: int
+    oldest_queued_at: dt.datetime | None
+
+
 class TimerChanged(Exception):
     """Someone else changed the timer between our read and our write."""
 
@@ -86,6 +93,8 @@ class RedisStore:
                 self._keys.running(timer.user.id),
                 self._keys.user_timers(timer.user.id),
                 self._keys.outbox(),
+                self._keys.outbox_since(),
+                self._keys.running_timers(),
                 *self._fingerprint_key(timer),
             ],
             args=[
@@ -147,6 +156,8 @@ class RedisStore:
                 self._keys.running(timer.user.id),
                 self._keys.outbox(),
                 self._keys.entry_timers(),
+                self._keys.outbox_since(),
+                self._keys.running_timers(),
             ],
             args=[
                 read.version,
@@ -171,6 +182,8 @@ class RedisStore:
                 self._keys.user_timers(timer.user.id),
                 self._keys.outbox(),
                 self._keys.entry_timers(),
+                self._keys.outbox_since(),
+                self._keys.running_timers(),
                 *self._fingerprint_key(timer),
             ],
             args=[read.version, timer.id, *timer.redmine_time_entry_ids],
@@ -231,9 +244,21 @@ class RedisStore:
     async def set_aside(self, timer_id: int) -> bool:
         """Takes an unreadable item out of the outbox into a set operators can inspect."""
         moved: int = await self._set_aside(
-            keys=[self._keys.outbox(), self._keys.unreadable()], args=[timer_id]
+            keys=[self._keys.outbox(), self._keys.unreadable(), self._keys.outbox_since()],
+            args=[timer_id],
         )
         return bool(moved)
+
+    async def timer_counts(self) -> TimerCounts:
+        """Timers running, entries in the outbox and when the oldest of them entered it: three
+        O(1) reads in one round trip (metrics)."""
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.scard(self._keys.running_timers())
+        pipe.zcard(self._keys.outbox())
+        pipe.zrange(self._keys.outbox_since(), 0, 0, withscores=True)
+        running, depth, oldest = await pipe.execute()
+        since = dt.datetime.fromtimestamp(oldest[0][1], dt.UTC) if oldest else None
+        return TimerCounts(int(running), int(depth), since)
 
     async def unreadable_ids(self) -> list[int]:
         members = await self._redis.smembers(self._keys.unreadable())

@@ -1,15 +1,15 @@
 """Lua sources of the store's atomic multi-key updates."""
 
-# KEYS: timer, running pointer, user's timers, outbox, and for a manual entry the key of its
-#       fingerprint (a retry of the same entry finds the first one)
+# KEYS: timer, running pointer, user's timers, outbox, outbox entry times, running timers, and
+#       for a manual entry the key of its fingerprint (a retry of the same entry finds the first)
 # ARGV: id, json, status, start score, "1" when it must be the user's only running timer,
-#       outbox score or "", the fingerprint's lifetime in seconds (with the fifth key)
+#       outbox score or "", the fingerprint's lifetime in seconds (with the seventh key)
 # Returns "" when created, else the id of the timer already running, or of the same manual entry.
 CREATE_TIMER = """
-if KEYS[5] then
-  local earlier = redis.call('GET', KEYS[5])
+if KEYS[7] then
+  local earlier = redis.call('GET', KEYS[7])
   if earlier and earlier ~= ARGV[1] then return earlier end
-  redis.call('SET', KEYS[5], ARGV[1], 'EX', ARGV[7])
+  redis.call('SET', KEYS[7], ARGV[1], 'EX', ARGV[7])
 end
 if ARGV[5] == '1' then
   local running = redis.call('GET', KEYS[2])
@@ -18,14 +18,19 @@ if ARGV[5] == '1' then
 end
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'status', ARGV[3], 'version', 1)
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-if ARGV[6] ~= '' then redis.call('ZADD', KEYS[4], ARGV[6], ARGV[1]) end
+if ARGV[6] ~= '' then
+  redis.call('ZADD', KEYS[4], ARGV[6], ARGV[1])
+  redis.call('ZADD', KEYS[5], 'NX', ARGV[6], ARGV[1])
+end
+if ARGV[3] == 'running' then redis.call('SADD', KEYS[6], ARGV[1]) end
 return ''
 """
 
 # Compare-and-set on the timer's version, so that of two concurrent writers only one wins.
-# KEYS: timer, running pointer, outbox, entry->timer map
+# KEYS: timer, running pointer, outbox, entry->timer map, outbox entry times, running timers
 # ARGV: expected version, json, status, id, "1" to clear the running pointer,
-#       outbox: "" keep, "-" remove, else the next attempt's score; then Redmine entry ids
+#       outbox: "" keep, "-" remove, else the next attempt's score (the first one, when the
+#       entry enters the outbox, is its entry time); then Redmine entry ids
 # Returns 1 when written, 0 when the timer changed (or vanished) meanwhile.
 SAVE_TIMER = """
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
@@ -34,23 +39,33 @@ redis.call('HINCRBY', KEYS[1], 'version', 1)
 if ARGV[5] == '1' and redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end
 if ARGV[6] == '-' then
   redis.call('ZREM', KEYS[3], ARGV[4])
+  redis.call('ZREM', KEYS[5], ARGV[4])
 elseif ARGV[6] ~= '' then
   redis.call('ZADD', KEYS[3], ARGV[6], ARGV[4])
+  redis.call('ZADD', KEYS[5], 'NX', ARGV[6], ARGV[4])
+end
+if ARGV[3] == 'running' then
+  redis.call('SADD', KEYS[6], ARGV[4])
+else
+  redis.call('SREM', KEYS[6], ARGV[4])
 end
 for i = 7, #ARGV do redis.call('HSET', KEYS[4], ARGV[i], ARGV[4]) end
 return 1
 """
 
-# KEYS: timer, running pointer, user's timers, outbox, entry->timer map, and for a manual entry
-#       the key of its fingerprint (a new entry alike may then be made)
+# KEYS: timer, running pointer, user's timers, outbox, entry->timer map, outbox entry times,
+#       running timers, and for a manual entry the key of its fingerprint (a new entry alike may
+#       then be made)
 # ARGV: expected version, id, then the Redmine entry ids it owned
 DISCARD_TIMER = """
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
-if KEYS[6] and redis.call('GET', KEYS[6]) == ARGV[2] then redis.call('DEL', KEYS[6]) end
+if KEYS[8] and redis.call('GET', KEYS[8]) == ARGV[2] then redis.call('DEL', KEYS[8]) end
 if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
 redis.call('ZREM', KEYS[3], ARGV[2])
 redis.call('ZREM', KEYS[4], ARGV[2])
+redis.call('ZREM', KEYS[6], ARGV[2])
+redis.call('SREM', KEYS[7], ARGV[2])
 for i = 3, #ARGV do
   if redis.call('HGET', KEYS[5], ARGV[i]) == ARGV[2] then redis.call('HDEL', KEYS[5], ARGV[i]) end
 end
@@ -89,9 +104,10 @@ return 0
 """
 
 # Moves an outbox item whose record cannot be read aside, so the worker stops retrying it.
-# KEYS: outbox, unreadable set; ARGV: id. Returns 1 when moved.
+# KEYS: outbox, unreadable set, outbox entry times; ARGV: id. Returns 1 when moved.
 SET_ASIDE = """
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('SADD', KEYS[2], ARGV[1])
 return 1
 """

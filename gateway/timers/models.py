@@ -18,6 +18,9 @@ TimerStatus = Literal["running", "pending", "recorded", "failed"]
 # Why a failed entry failed: Redmine refused it, Redmine could not be reached for too long, or
 # the API key it waited with cannot be recovered. Each is fixed by stopping the timer again.
 FailureReason = Literal["redmine_rejected", "redmine_unavailable", "key_lost"]
+# How one attempt to post an entry ended: posted, or found already made by an earlier attempt
+# whose answer was lost (adopted), given up (failed), or put back for a later try (retried).
+PostResult = Literal["recorded", "adopted", "failed", "retried"]
 # Redmine's own limit for a time entry's comments.
 COMMENTS_MAX_CHARS = 1024
 # Ids the gateway gives its timers start here, above any realistic Redmine time entry id, so one

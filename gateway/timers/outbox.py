@@ -24,6 +24,7 @@ class OutboxCounts:
     item_errors: int = 0
     set_aside: int = 0
     pass_errors: int = 0
+    redis_errors: int = 0  # items or passes that failed on Redis (among the errors above)
 
 
 class OutboxWorker:
@@ -55,6 +56,7 @@ class OutboxWorker:
                 log.error("outbox item unreadable, set aside timer=%s", timer_id)
         except (RedisError, OSError) as exc:
             self.counts.item_errors += 1
+            self.counts.redis_errors += isinstance(exc, RedisError)
             log.warning("outbox item failed timer=%s error=%s", timer_id, type(exc).__name__)
         except Exception:
             self.counts.item_errors += 1
@@ -67,6 +69,7 @@ class OutboxWorker:
                 attempted = await self.run_once()
             except (RedisError, OSError) as exc:
                 self.counts.pass_errors += 1
+                self.counts.redis_errors += isinstance(exc, RedisError)
                 log.warning("outbox pass failed error=%s", type(exc).__name__)
                 attempted = 0
             except Exception:

@@ -5,7 +5,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from redis.exceptions import RedisError
 
@@ -23,7 +23,7 @@ from gateway.redmine.client import RedmineClient
 from gateway.secrets import KeyVault, SealBroken
 from gateway.store.redis import RedisStore, TimerChanged, Versioned
 from gateway.timers.adoption import EntryFinder, draft
-from gateway.timers.models import FailureReason, Timer
+from gateway.timers.models import FailureReason, PostResult, Timer
 from gateway.timers.outbox_policy import BUSY_RETRY, OutboxPolicy
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,10 @@ T = TypeVar("T")
 def refusal_messages(exc: GatewayError) -> tuple[str, ...]:
     messages = exc.field_errors.get("redmine")
     return tuple(messages) if messages else (str(exc),)
+
+
+class PostingObserver(Protocol):
+    def entry_posted(self, result: PostResult) -> None: ...
 
 
 class LeaseLost(Exception):
@@ -64,8 +68,10 @@ class Recorder:
         vault: KeyVault,
         clock: Clock,
         policy: OutboxPolicy,
+        observer: PostingObserver | None = None,
     ) -> None:
         self._store = store
+        self._observer = observer
         self._redmine = redmine
         self._vault = vault
         self._clock = clock
@@ -126,7 +132,7 @@ class Recorder:
             now + self._policy.attempt_deadline,
         )
         try:
-            await self._post(attempt, earlier)
+            adopted = await self._post(attempt, earlier)
         except REFUSALS as exc:
             log.info("redmine refused timer=%s error=%s", timer.id, exc.error_code)
             return await self._settle(
@@ -143,10 +149,13 @@ class Recorder:
             list(attempt.read.timer.redmine_time_entry_ids),
             timer.hours,
         )
+        self._report("adopted" if adopted else "recorded")
         return await self._settle(attempt.read, "recorded", (), None)
 
-    async def _post(self, attempt: Attempt, earlier: dt.datetime | None) -> None:
+    async def _post(self, attempt: Attempt, earlier: dt.datetime | None) -> bool:
+        """Posts what is not in Redmine yet; True when an earlier attempt had made some."""
         timer = attempt.read.timer
+        found: Mapping[dt.date, int] = {}
         if earlier is not None:
             found = await self._bounded(
                 attempt, self._finder.made_earlier(attempt.key, timer, earlier)
@@ -160,6 +169,7 @@ class Recorder:
                 ),
             )
             await self._keep_entries(attempt, {portion.spent_on: made.id})
+        return bool(found)
 
     async def _bounded(self, attempt: Attempt, call: Awaitable[T]) -> T:
         """A call to Redmine that starts only inside the attempt's deadline and ends by it."""
@@ -204,6 +214,7 @@ class Recorder:
                 error_code,
             )
             return await self._settle(read, "failed", (error,), "redmine_unavailable")
+        self._report("retried")
         delay = self._policy.retry_delay(timer.attempts)
         log.warning(
             "timer post deferred timer=%s error=%s retry_in_s=%s",
@@ -212,6 +223,10 @@ class Recorder:
             int(delay.total_seconds()),
         )
         return await self._requeue(read, now + delay)
+
+    def _report(self, result: PostResult) -> None:
+        if self._observer is not None:
+            self._observer.entry_posted(result)
 
     async def _requeue(self, read: Versioned, due: dt.datetime) -> Timer:
         try:
@@ -227,6 +242,8 @@ class Recorder:
         reason: FailureReason | None,
     ) -> Timer:
         timer = read.timer
+        if status == "failed":
+            self._report("failed")
         # Recorded, or refused by Redmine after it answered every post: nothing is unconfirmed.
         is_confirmed = status == "recorded" or reason == "redmine_rejected"
         settled = timer.model_copy(

@@ -1,7 +1,7 @@
 """Pass-through benchmark: requests/s and added latency of the gateway and of nginx, at equal CPU.
 
 Run from anywhere:  .venv/bin/python tests/bench/passthrough.py [--rounds 4] [--duration 5]
-                    [--access-log]   (also each gateway with its access log on, and its cost)
+                    [--metrics on|off|both] [--access-log]
 
 Every process runs on loopback as a child of this one, and is stopped on exit, error or Ctrl-C:
 
@@ -14,7 +14,8 @@ Every process runs on loopback as a child of this one, and is stopped on exit, e
   setting the same X-Forwarded-* headers as the gateway, access log off; `nginx -p <tmp>`, never
   the system nginx.
 - gateway: `python -m gateway serve` from the checkout this file is in (or each --gateway DIR),
-  access log off, warnings only.
+  access log off, warnings only; metrics on (the default), off, or both as two targets of the
+  same run (--metrics both: "<name>+m" and "<name>-m", and their ratio against the issue's 10%).
 - wrk (Debian's; installed with apt-get when missing), whose Lua `done` hook prints exact figures.
 
 Placement: nginx and the gateway get the same CPUs (--proxy-cpus, core 0) and the same number of
@@ -32,6 +33,7 @@ shared: each run waits for a quiet moment, and a run during which other processe
 """
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -50,7 +52,11 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from tests.bench.passthrough_children import Children, wait_until_ready  # noqa: E402
-from tests.bench.passthrough_report import report  # noqa: E402
+from tests.bench.passthrough_report import (  # noqa: E402
+    report,
+    report_access_log_cost,
+    report_metrics_cost,
+)
 from tests.bench.passthrough_targets import (  # noqa: E402
     require,
     start_gateway,
@@ -115,11 +121,25 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="also run each gateway with its access log on (a target named <gateway>+log) and "
         "report what the log costs",
     )
+    parser.add_argument(
+        "--metrics",
+        choices=("on", "off", "both"),
+        default="on",
+        help="GATEWAY_METRICS_ENABLED of the gateway(s); both: each gateway twice, with and "
+        "without, in the same interleaved rounds (default on)",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every run here")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.duration < 1 or args.workers < 1:
         parser.error("--rounds, --duration and --workers must be at least 1")
     return args
+
+
+def metrics_variants(choice: str) -> list[tuple[str, bool]]:
+    """(name suffix, GATEWAY_METRICS_ENABLED) of each gateway target."""
+    if choice == "both":
+        return [("+m", True), ("-m", False)]
+    return [("", choice == "on")]
 
 
 def raise_exit(signum: int, frame: FrameType | None) -> NoReturn:
@@ -153,16 +173,18 @@ def benchmark(args: argparse.Namespace, children: Children) -> None:
         start_nginx_proxy(children, nginx, upstream.port, args.workers, proxy_cpus),
     ]
     for name, source in zip(names, sources, strict=True):
-        for logged in (False, True) if args.access_log else (False,):
+        logs = (False, True) if args.access_log else (False,)
+        for (suffix, metrics), logged in itertools.product(metrics_variants(args.metrics), logs):
             targets.append(
                 start_gateway(
                     children,
-                    f"{name}+log" if logged else name,
+                    name + suffix + ("+log" if logged else ""),
                     source,
                     upstream.port,
                     args.workers,
                     redis_url,
                     proxy_cpus,
+                    metrics,
                     access_log=logged,
                 )
             )
@@ -172,6 +194,10 @@ def benchmark(args: argparse.Namespace, children: Children) -> None:
     bench = Bench(wrk, lua, load_cpus, [t.pid for t in targets], args.max_noise)
     results = run_rounds(bench, targets, args.rounds, args.duration)
     report(results, bench)
+    if args.metrics == "both":
+        report_metrics_cost(results, names)
+    if args.access_log:
+        report_access_log_cost(results)
     if args.json:
         raw = {name: asdict(series) for name, series in results.items()}
         args.json.write_text(json.dumps(raw, indent=1))

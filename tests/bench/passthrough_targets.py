@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.bench.passthrough_children import HOST, START_TIMEOUT_S, Children, free_port
-from tests.nginx import nginx_conf
 
 
 def require(tool: str, package: str) -> str:
@@ -44,6 +43,31 @@ def upstream_body() -> str:
         for n in range(8)
     ]
     return json.dumps({"issues": issues, "total_count": 8, "offset": 0, "limit": 25})
+
+
+def nginx_conf(prefix: Path, workers: int, port: int, location: str, http_extra: str = "") -> str:
+    temp = " ".join(
+        f"{kind}_temp_path {prefix / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return f"""
+worker_processes {workers};
+pid {prefix / "nginx.pid"};
+lock_file {prefix / "nginx.lock"};
+error_log {prefix / "error.log"} warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    {temp}
+    keepalive_requests 100000000;
+    default_type application/json;
+    {http_extra}
+    server {{
+        listen {HOST}:{port} reuseport;
+        location / {{ {location} }}
+    }}
+}}
+"""
 
 
 def start_nginx(
@@ -102,6 +126,7 @@ def start_gateway(
     workers: int,
     redis_url: str | None,
     cpus: set[int],
+    metrics: bool = True,
     access_log: bool = False,
 ) -> Target:
     """A gateway from `source`; with `access_log`, one access line per request goes to its log
@@ -116,6 +141,7 @@ def start_gateway(
         GATEWAY_WORKERS=str(workers),
         GATEWAY_ACCESS_LOG="true" if access_log else "false",
         GATEWAY_LOG_LEVEL="INFO" if access_log else "WARNING",
+        GATEWAY_METRICS_ENABLED="true" if metrics else "false",
     )
     if redis_url:
         # A shared store needs a shared secret; a fresh one per run is all a benchmark needs.

@@ -148,6 +148,8 @@ def permanent_key_pattern(prefix: str) -> re.Pattern[str]:
     shapes = [
         keys.timer_ids(),
         keys.outbox(),
+        keys.outbox_since(),
+        keys.running_timers(),
         keys.entry_timers(),
         keys.timer(some_id),
         keys.running(some_id),

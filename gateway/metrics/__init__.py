@@ -1,0 +1,1 @@
+"""Prometheus metrics: what each serving process counts, merged across workers at a scrape."""

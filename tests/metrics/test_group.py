@@ -1,0 +1,83 @@
+"""The process group's snapshot files: a scrape adds the live workers' counts, not the dead's,
+and the writer keeps going through failures."""
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from gateway.metrics.group import group_snapshot, keep_snapshot_written, write_snapshot
+from gateway.metrics.process import Metrics
+from gateway.metrics.snapshot import Snapshot, dump, load
+
+WAIT_S = 5.0
+
+
+async def dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    process = await asyncio.create_subprocess_exec("true")
+    assert await process.wait() == 0
+    return process.pid
+
+
+def counted(requests: int, *, connections: int = 0) -> Snapshot:
+    return Snapshot(
+        requests={("passthrough", "GET", 200): requests}, client_connections=connections
+    )
+
+
+async def test_a_scrape_adds_the_live_workers_and_skips_the_dead(tmp_path: Path) -> None:
+    live, dead = os.getppid(), await dead_pid()  # the test runner's parent outlives the test
+    write_snapshot(tmp_path, live, dump(counted(5, connections=2)))
+    write_snapshot(tmp_path, dead, dump(counted(100, connections=50)))
+    metrics = Metrics(group_dir=tmp_path)
+    total = await group_snapshot(metrics)
+    assert total.requests == {("passthrough", "GET", 200): 5}
+    assert (total.client_connections, total.processes) == (2, 2)
+    # Its own counts are left for the others, as of this scrape.
+    assert load((tmp_path / f"{os.getpid()}.json").read_bytes()) == metrics.snapshot()
+
+
+async def test_an_unreadable_snapshot_is_skipped_and_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / f"{os.getppid()}.json").write_bytes(b'{"requests": "many"}')
+    (tmp_path / "notes.json").write_bytes(b"{}")  # not a pid: not a snapshot
+    total = await group_snapshot(Metrics(group_dir=tmp_path))
+    assert (total.requests, total.processes) == ({}, 1)
+    assert "metrics snapshot unreadable" in caplog.text
+
+
+async def test_a_single_process_scrape_is_its_own_counts() -> None:
+    metrics = Metrics()
+    metrics.refused(400)
+    assert await group_snapshot(metrics) == metrics.snapshot()
+
+
+async def wait_for(path: Path) -> None:
+    async with asyncio.timeout(WAIT_S):
+        while not await asyncio.to_thread(path.exists):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+
+async def test_the_writer_survives_failed_writes_and_removes_its_file_at_the_end(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    directory = tmp_path / "group"  # missing at first: every write fails
+    own = directory / f"{os.getpid()}.json"
+    caplog.set_level(logging.WARNING)
+    writer = asyncio.create_task(keep_snapshot_written(Metrics(), directory, interval_s=0.01))
+    try:
+        async with asyncio.timeout(WAIT_S):
+            while caplog.text.count("metrics snapshot not written") < 2:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        await asyncio.to_thread(directory.mkdir)
+        await wait_for(own)
+        assert load(own.read_bytes()) == Metrics().snapshot()
+    finally:
+        writer.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await writer
+    assert not own.exists()
