@@ -24,6 +24,7 @@ from gateway.front.server import serving
 from gateway.logs import configure_logging
 from gateway.logwriter import written_off_the_loop
 from gateway.metrics.process import no_count
+from gateway.preflight import run_checks
 from gateway.settings import ENV_PREFIX, Settings
 
 log = logging.getLogger(__name__)
@@ -53,12 +54,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve = commands.add_parser(
-        "serve",
-        help="run the gateway",
-        description="Run the gateway. Every setting comes from its GATEWAY_* environment "
-        "variable; a flag given here overrides it.",
+    add_setting_flags(
+        commands.add_parser(
+            "serve",
+            help="run the gateway",
+            description="Run the gateway. Every setting comes from its GATEWAY_* environment "
+            "variable; a flag given here overrides it.",
+        )
     )
+    add_setting_flags(
+        commands.add_parser(
+            "check",
+            help="check settings, Redis and Redmine, then exit (0: all passed)",
+            description="Check what `serve` would use, with the same settings: prints a line "
+            "per check and exits 0 when none failed, 1 otherwise (an init container's job).",
+        )
+    )
+    return parser
+
+
+def add_setting_flags(serve: argparse.ArgumentParser) -> None:
     env_only = []
     for name, info in Settings.model_fields.items():
         if is_secret(info):
@@ -76,7 +91,6 @@ def build_parser() -> argparse.ArgumentParser:
                 flag_name(name), dest=name, default=None, metavar="VALUE", help=describe(name, info)
             )
     serve.epilog = "Only from the environment (a flag would show in `ps`): " + " ".join(env_only)
-    return parser
 
 
 def is_secret(info: FieldInfo) -> bool:
@@ -215,8 +229,13 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         settings = settings_from(args)
     except ValidationError as exc:
         for line in setting_problems(exc):
-            print(f"{PROG}: error: {line}", file=sys.stderr)
-        sys.exit(2)
+            if args.command == "check":
+                print(f"FAIL  settings: {line}")
+            else:
+                print(f"{PROG}: error: {line}", file=sys.stderr)
+        sys.exit(1 if args.command == "check" else 2)
+    if args.command == "check":
+        sys.exit(asyncio.run(run_checks(settings, print)))
     configure_logging(settings.log_level, settings.log_format)
     log.info(
         "starting version=%s listen=%s:%s workers=%s redmine_host=%s store=%s",

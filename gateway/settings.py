@@ -175,6 +175,11 @@ class Settings(BaseSettings):
         description="How long an analytics answer is reused for the same caller and query "
         "(0: never); a start, stop or delete through the gateway drops the caller's at once.",
     )
+    check_api_key: SecretStr | None = Field(
+        default=None,
+        description="An admin's Redmine API key for `timer-gateway check` only: with it, the "
+        "check also confirms the custom fields and activity named here exist.",
+    )
     entry_field_id: int | None = Field(
         default=None,
         ge=1,

@@ -1,0 +1,205 @@
+"""`timer-gateway check`: whether this gateway's settings, Redis and Redmine will work, one line
+each, before it serves (a Kubernetes init container, a deploy script)."""
+
+import enum
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+from yarl import URL
+
+from gateway.redmine.client import API_KEY_HEADER
+from gateway.settings import Settings
+
+# Each question to Redis or Redmine gets this long at most: a preflight must not hang a deploy.
+CALL_TIMEOUT_S = 5.0
+
+
+class Outcome(enum.Enum):
+    OK = "ok"
+    WARN = "warn"  # works, but not as production would want it
+    FAIL = "FAIL"
+
+
+@dataclass(frozen=True)
+class Finding:
+    outcome: Outcome
+    subject: str
+    detail: str
+
+    def line(self) -> str:
+        return f"{self.outcome.value:<4}  {self.subject}: {self.detail}"
+
+
+async def findings(settings: Settings) -> AsyncIterator[Finding]:
+    yield Finding(Outcome.OK, "settings", "valid")
+    async for finding in redis_findings(settings):
+        yield finding
+    async for finding in redmine_findings(settings):
+        yield finding
+
+
+async def redis_findings(settings: Settings) -> AsyncIterator[Finding]:
+    if settings.redis_url is None:
+        yield Finding(
+            Outcome.WARN,
+            "redis",
+            "GATEWAY_REDIS_URL unset: the embedded store keeps timers in memory only, and one "
+            "process only",
+        )
+        return
+    url = URL(str(settings.redis_url))
+    where = f"{url.host}:{url.port or 6379}"
+    client = Redis.from_url(
+        str(settings.redis_url),
+        socket_timeout=CALL_TIMEOUT_S,
+        socket_connect_timeout=CALL_TIMEOUT_S,
+        decode_responses=True,
+    )
+    try:
+        server = await client.info("server")
+        persistence = await client.info("persistence")
+        snapshots = await snapshot_schedule(client)
+    except RedisError as exc:
+        yield Finding(Outcome.FAIL, "redis", f"not reachable at {where}: {exc}")
+        return
+    finally:
+        await client.aclose()
+    yield Finding(Outcome.OK, "redis", f"reachable at {where}, version {server['redis_version']}")
+    if persistence.get("aof_enabled") == 1:
+        yield Finding(Outcome.OK, "redis persistence", "on (append-only file)")
+    elif snapshots:
+        yield Finding(
+            Outcome.WARN,
+            "redis persistence",
+            f"snapshots only (save {snapshots}): timers started since the last one are lost "
+            "with Redis; appendonly yes keeps them",
+        )
+    else:
+        yield Finding(
+            Outcome.WARN,
+            "redis persistence",
+            "off (or not visible to CONFIG): a Redis restart loses running timers and the "
+            "outbox; appendonly yes keeps them",
+        )
+
+
+async def snapshot_schedule(client: Redis) -> str:
+    """Redis's `save` points, or "" when there are none or CONFIG is not allowed (managed
+    Redis services often forbid it)."""
+    try:
+        config = await client.config_get("save")
+    except ResponseError:
+        return ""
+    return str(config.get("save") or "")
+
+
+async def redmine_findings(settings: Settings) -> AsyncIterator[Finding]:
+    base = URL(settings.redmine_base)
+    admin_key = settings.check_api_key.get_secret_value() if settings.check_api_key else None
+    timeout = aiohttp.ClientTimeout(total=CALL_TIMEOUT_S)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        try:
+            status, _ = await get_json(session, base / "users/current.json", admin_key)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            reason = str(exc) or type(exc).__name__
+            yield Finding(Outcome.FAIL, "redmine", f"not reachable at {base}: {reason}")
+            return
+        yield Finding(Outcome.OK, "redmine", f"reachable at {base}")
+        # Redmine answers its API with 403 while "Enable REST web service" is off, whoever asks.
+        if status == 403:
+            yield Finding(
+                Outcome.FAIL,
+                "redmine REST API",
+                "disabled: Administration > Settings > API > Enable REST web service",
+            )
+            return
+        yield Finding(Outcome.OK, "redmine REST API", "enabled")
+        yield Finding(
+            Outcome.OK,
+            "redmine version",
+            "not published by Redmine's REST API; Administration > Information shows it",
+        )
+        async for finding in named_ids(settings, session, base, admin_key, status):
+            yield finding
+
+
+async def named_ids(
+    settings: Settings,
+    session: aiohttp.ClientSession,
+    base: URL,
+    admin_key: str | None,
+    key_status: int,
+) -> AsyncIterator[Finding]:
+    """The custom fields and the activity the settings name exist in Redmine."""
+    fields = {
+        "GATEWAY_TASK_FIELD_ID": (settings.task_field_id, "issue"),
+        "GATEWAY_ENTRY_FIELD_ID": (settings.entry_field_id, "time_entry"),
+    }
+    named = {name: value for name, (value, _) in fields.items() if value is not None}
+    if settings.default_activity_id is not None:
+        named["GATEWAY_DEFAULT_ACTIVITY_ID"] = settings.default_activity_id
+    if not named:
+        return
+    if admin_key is None or key_status != 200:
+        why = "unset" if admin_key is None else f"refused by Redmine ({key_status})"
+        for name, value in named.items():
+            yield Finding(
+                Outcome.FAIL, name, f"{value} not checked: GATEWAY_CHECK_API_KEY is {why}"
+            )
+        return
+    if any(value is not None for value, _ in fields.values()):
+        _, document = await get_json(session, base / "custom_fields.json", admin_key)
+        known = {item["id"]: item for item in document.get("custom_fields", [])}
+        for name, (field_id, kind) in fields.items():
+            if field_id is not None:
+                yield field_finding(name, field_id, kind, known.get(field_id))
+    if settings.default_activity_id is not None:
+        path = base / "enumerations/time_entry_activities.json"
+        _, document = await get_json(session, path, admin_key)
+        activities = {item["id"]: item for item in document.get("time_entry_activities", [])}
+        yield activity_finding(settings.default_activity_id, activities)
+
+
+def field_finding(name: str, value: int, kind: str, field: Mapping[str, Any] | None) -> Finding:
+    if field is None:
+        return Finding(Outcome.FAIL, name, f"{value}: no such custom field in Redmine")
+    if field.get("customized_type") != kind:
+        found = field.get("customized_type")
+        return Finding(Outcome.FAIL, name, f"{value} is a custom field for {found}, not {kind}")
+    return Finding(Outcome.OK, name, f"{value} is the {kind} custom field {field.get('name')!r}")
+
+
+def activity_finding(value: int, activities: Mapping[int, Mapping[str, Any]]) -> Finding:
+    name = "GATEWAY_DEFAULT_ACTIVITY_ID"
+    activity = activities.get(value)
+    if activity is None:
+        return Finding(Outcome.FAIL, name, f"{value}: no such time-entry activity in Redmine")
+    if activity.get("active") is False:
+        return Finding(Outcome.FAIL, name, f"{value} ({activity.get('name')!r}) is inactive")
+    return Finding(Outcome.OK, name, f"{value} is the activity {activity.get('name')!r}")
+
+
+async def get_json(
+    session: aiohttp.ClientSession, url: URL, api_key: str | None
+) -> tuple[int, dict[str, Any]]:
+    headers = {"Accept": "application/json"}
+    if api_key is not None:
+        headers[API_KEY_HEADER] = api_key
+    async with session.get(url, headers=headers, allow_redirects=False) as answer:
+        if answer.status != 200 or answer.content_type != "application/json":
+            return answer.status, {}
+        document = await answer.json()
+        return answer.status, document if isinstance(document, dict) else {}
+
+
+async def run_checks(settings: Settings, write: Callable[[str], None]) -> int:
+    """Writes a line per finding; 0 when nothing failed, 1 otherwise."""
+    failed = False
+    async for finding in findings(settings):
+        write(finding.line())
+        failed = failed or finding.outcome is Outcome.FAIL
+    return 1 if failed else 0

@@ -1,0 +1,225 @@
+"""`timer-gateway check`: a line per check, against real Redis servers and a Redmine stand-in
+that answers as Redmine 5 does (403 from its API while REST is off, 401 without a key)."""
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+from pytest_aiohttp import AiohttpServer
+
+from gateway.preflight import run_checks
+from gateway.settings import Settings
+from tests.ports import free_port
+from tests.realredis import running_redis
+
+ADMIN_KEY = "a" * 40
+PROCESS_TIMEOUT_S = 30.0
+
+
+@dataclass
+class Redmine:
+    """A Redmine 5 stand-in for the checks' questions."""
+
+    rest_enabled: bool = True
+    custom_fields: list[dict[str, Any]] = field(default_factory=list)
+    activities: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/users/current.json", self.current)
+        app.router.add_get("/custom_fields.json", self.listing("custom_fields"))
+        app.router.add_get(
+            "/enumerations/time_entry_activities.json", self.listing("time_entry_activities")
+        )
+        return app
+
+    def refusal(self, request: web.Request) -> web.Response | None:
+        if not self.rest_enabled:
+            return web.Response(status=403)
+        if request.headers.get("X-Redmine-API-Key") != ADMIN_KEY:
+            return web.Response(status=401)
+        return None
+
+    async def current(self, request: web.Request) -> web.Response:
+        return self.refusal(request) or web.json_response({"user": {"id": 1, "admin": True}})
+
+    def listing(self, name: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def handler(request: web.Request) -> web.Response:
+            items = self.custom_fields if name == "custom_fields" else self.activities
+            return self.refusal(request) or web.json_response({name: items})
+
+        return handler
+
+
+@pytest.fixture
+async def redmine(aiohttp_server: AiohttpServer) -> Redmine:
+    stand_in = Redmine(
+        custom_fields=[
+            {"id": 1, "name": "Task UUID", "customized_type": "issue"},
+            {"id": 2, "name": "Timer", "customized_type": "time_entry"},
+        ],
+        activities=[
+            {"id": 9, "name": "Development", "active": True},
+            {"id": 11, "name": "Legacy", "active": False},
+        ],
+    )
+    server = await aiohttp_server(stand_in.app())
+    stand_in.url = str(server.make_url("/"))
+    return stand_in
+
+
+async def check(**settings: Any) -> tuple[int, list[str]]:
+    lines: list[str] = []
+    code = await run_checks(Settings.model_validate(settings), lines.append)
+    return code, lines
+
+
+def line_of(lines: list[str], subject: str) -> str:
+    [line] = [line for line in lines if line.split(maxsplit=1)[1].startswith(subject + ":")]
+    return line
+
+
+async def test_an_embedded_store_and_a_working_redmine_pass_with_a_warning(
+    redmine: Redmine,
+) -> None:
+    code, lines = await check(redmine_url=redmine.url)
+    assert code == 0
+    assert lines[0] == "ok    settings: valid"
+    assert line_of(lines, "redis").startswith("warn  redis: GATEWAY_REDIS_URL unset")
+    assert line_of(lines, "redmine").startswith("ok    redmine: reachable at http://127.0.0.1:")
+    assert line_of(lines, "redmine REST API") == "ok    redmine REST API: enabled"
+    assert line_of(lines, "redmine version").startswith("ok    redmine version: not published")
+
+
+async def test_redis_with_an_append_only_file_is_reported_with_its_version(
+    redmine: Redmine,
+) -> None:
+    async with running_redis(append_only=True) as server:
+        code, lines = await check(
+            redmine_url=redmine.url, redis_url=server.url, secret_key="s" * 16
+        )
+    assert code == 0
+    assert line_of(lines, "redis").startswith("ok    redis: reachable at 127.0.0.1:")
+    assert ", version " in line_of(lines, "redis")
+    assert line_of(lines, "redis persistence") == ("ok    redis persistence: on (append-only file)")
+
+
+async def test_redis_without_persistence_is_a_warning_not_a_failure(redmine: Redmine) -> None:
+    async with running_redis() as server:
+        code, lines = await check(
+            redmine_url=redmine.url, redis_url=server.url, secret_key="s" * 16
+        )
+    assert code == 0
+    assert line_of(lines, "redis persistence").startswith("warn  redis persistence: off")
+
+
+async def test_a_redis_nobody_answers_at_fails(redmine: Redmine) -> None:
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    code, lines = await check(redmine_url=redmine.url, redis_url=url, secret_key="s" * 16)
+    assert code == 1
+    assert line_of(lines, "redis").startswith("FAIL  redis: not reachable at 127.0.0.1:")
+
+
+async def test_a_redmine_nobody_answers_at_fails() -> None:
+    code, lines = await check(redmine_url=f"http://127.0.0.1:{free_port()}")
+    assert code == 1
+    assert line_of(lines, "redmine").startswith("FAIL  redmine: not reachable at")
+
+
+async def test_a_redmine_with_rest_off_fails(redmine: Redmine) -> None:
+    redmine.rest_enabled = False
+    code, lines = await check(redmine_url=redmine.url, check_api_key=ADMIN_KEY)
+    assert code == 1
+    assert line_of(lines, "redmine REST API").startswith("FAIL  redmine REST API: disabled")
+
+
+async def test_the_fields_and_activity_the_settings_name_are_found(redmine: Redmine) -> None:
+    code, lines = await check(
+        redmine_url=redmine.url,
+        check_api_key=ADMIN_KEY,
+        task_field_id=1,
+        entry_field_id=2,
+        default_activity_id=9,
+    )
+    assert code == 0, lines
+    assert line_of(lines, "GATEWAY_TASK_FIELD_ID") == (
+        "ok    GATEWAY_TASK_FIELD_ID: 1 is the issue custom field 'Task UUID'"
+    )
+    assert line_of(lines, "GATEWAY_ENTRY_FIELD_ID").startswith("ok ")
+    assert line_of(lines, "GATEWAY_DEFAULT_ACTIVITY_ID") == (
+        "ok    GATEWAY_DEFAULT_ACTIVITY_ID: 9 is the activity 'Development'"
+    )
+    assert all(ADMIN_KEY not in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("named", "subject", "reason"),
+    [
+        ({"task_field_id": 7}, "GATEWAY_TASK_FIELD_ID", "7: no such custom field"),
+        (
+            {"task_field_id": 2},
+            "GATEWAY_TASK_FIELD_ID",
+            "2 is a custom field for time_entry, not issue",
+        ),
+        (
+            {"entry_field_id": 1},
+            "GATEWAY_ENTRY_FIELD_ID",
+            "1 is a custom field for issue, not time_entry",
+        ),
+        ({"default_activity_id": 3}, "GATEWAY_DEFAULT_ACTIVITY_ID", "3: no such time-entry"),
+        ({"default_activity_id": 11}, "GATEWAY_DEFAULT_ACTIVITY_ID", "11 ('Legacy') is inactive"),
+    ],
+)
+async def test_a_field_or_activity_redmine_does_not_have_fails(
+    redmine: Redmine, named: dict[str, int], subject: str, reason: str
+) -> None:
+    code, lines = await check(redmine_url=redmine.url, check_api_key=ADMIN_KEY, **named)
+    assert code == 1
+    assert line_of(lines, subject).startswith(f"FAIL  {subject}: {reason}")
+
+
+@pytest.mark.parametrize(("key", "why"), [(None, "unset"), ("b" * 40, "refused by Redmine (401)")])
+async def test_named_ids_without_an_admin_key_redmine_takes_fail(
+    redmine: Redmine, key: str | None, why: str
+) -> None:
+    code, lines = await check(redmine_url=redmine.url, check_api_key=key, task_field_id=1)
+    assert code == 1
+    assert line_of(lines, "GATEWAY_TASK_FIELD_ID") == (
+        f"FAIL  GATEWAY_TASK_FIELD_ID: 1 not checked: GATEWAY_CHECK_API_KEY is {why}"
+    )
+
+
+async def run_cli(env: dict[str, str]) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway",
+        "check",
+        env={"PATH": "/usr/bin:/bin", **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    async with asyncio.timeout(PROCESS_TIMEOUT_S):
+        output, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, output.decode()
+
+
+async def test_the_command_exits_0_when_all_pass_and_1_when_one_fails(redmine: Redmine) -> None:
+    code, output = await run_cli({"GATEWAY_REDMINE_URL": redmine.url})
+    assert code == 0, output
+    assert output.splitlines()[0] == "ok    settings: valid"
+    code, output = await run_cli({"GATEWAY_REDMINE_URL": f"http://127.0.0.1:{free_port()}"})
+    assert code == 1
+    assert "FAIL  redmine: not reachable" in output
+
+
+async def test_the_command_reports_bad_settings_as_a_failed_check() -> None:
+    code, output = await run_cli({"GATEWAY_REDMINE_URL": "not a url", "GATEWAY_CHECK_API_KEY": "k"})
+    assert code == 1
+    assert output.startswith("FAIL  settings: GATEWAY_REDMINE_URL:")
