@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -184,6 +184,15 @@ def retry_headers(exc: GatewayError) -> dict[str, str]:
     return {"Retry-After": str(exc.retry_after_s)} if exc.status == 503 else {}
 
 
+class ErrorBody(BaseModel):
+    """The one shape of every error the gateway itself answers (GitScrum's); some errors add
+    members beside these (e.g. the running timer on a 409)."""
+
+    message: str
+    error_code: str
+    errors: dict[str, list[str]]
+
+
 def error_document(
     error_code: str,
     message: str,
@@ -191,7 +200,8 @@ def error_document(
     extra: Mapping[str, object] | None = None,
 ) -> dict[str, object]:
     errors = {name: list(messages) for name, messages in field_errors.items()}
-    return {"message": message, "error_code": error_code, "errors": errors, **(extra or {})}
+    body = ErrorBody(message=message, error_code=error_code, errors=errors)
+    return {**body.model_dump(mode="json"), **(extra or {})}
 
 
 def field_errors_from(exc: ValidationError) -> dict[str, list[str]]:

@@ -2,9 +2,11 @@
 
 import asyncio
 import logging
+from typing import Literal
 
 import aiohttp
 from aiohttp import web
+from pydantic import BaseModel
 from redis.exceptions import RedisError
 
 from gateway.appkeys import SETTINGS, STORE, UPSTREAM_SESSION
@@ -15,8 +17,22 @@ log = logging.getLogger(__name__)
 READINESS_TIMEOUT_S = 2.0
 
 
+class Liveness(BaseModel):
+    """GET /-/healthz (the front answers the same bytes itself, without asking the app)."""
+
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    """GET /-/readyz when Redis and Redmine both answer (otherwise 503 NOT_READY, the error
+    shape with the failing parts under `errors`)."""
+
+    status: Literal["ready"]
+    checks: dict[Literal["redis", "redmine"], Literal["ok"]]
+
+
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    return web.json_response(Liveness(status="ok").model_dump(mode="json"))
 
 
 async def readyz(request: web.Request) -> web.Response:
@@ -30,7 +46,8 @@ async def readyz(request: web.Request) -> web.Response:
     }
     if problems:
         return error_response(503, "NOT_READY", f"Not ready: {', '.join(problems)}.", problems)
-    return web.json_response({"status": "ready", "checks": {"redis": "ok", "redmine": "ok"}})
+    ready = Readiness(status="ready", checks={"redis": "ok", "redmine": "ok"})
+    return web.json_response(ready.model_dump(mode="json"))
 
 
 async def reserved_not_found(request: web.Request) -> web.Response:

@@ -6,9 +6,9 @@ import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.analytics.compute import (
     by_person,
@@ -24,16 +24,18 @@ from gateway.timers.models import JsonHours
 
 
 class _Measured(BaseModel):
-    """Base of rows and totals: `amount` is left out entirely when no hourly rate was given."""
+    """Base of rows and totals."""
 
     model_config = ConfigDict(frozen=True)
 
-    @model_serializer(mode="wrap")
-    def _without_absent_amount(self, handler: SerializerFunctionWrapHandler) -> Any:
-        data = handler(self)
-        if isinstance(data, dict) and data.get("amount", 0) is None:
-            del data["amount"]
-        return data
+
+def _is_absent(value: object) -> bool:
+    return value is None
+
+
+# `amount` is left out entirely when no hourly rate was given. A field-level rule rather than a
+# model serializer, so that the answer's JSON schema still lists every field (the contract).
+Amount = Annotated[JsonHours | None, Field(exclude_if=_is_absent)]
 
 
 # Each row lists its key columns first, then the measures: that is also the CSV column order.
@@ -41,7 +43,7 @@ class SummaryRow(_Measured):
     label: Literal["total"]
     hours: JsonHours
     entries: int
-    amount: JsonHours | None = None
+    amount: Amount = None
 
 
 class UserRow(_Measured):
@@ -49,7 +51,7 @@ class UserRow(_Measured):
     name: str
     hours: JsonHours
     entries: int
-    amount: JsonHours | None = None
+    amount: Amount = None
 
 
 class TaskRow(_Measured):
@@ -58,34 +60,34 @@ class TaskRow(_Measured):
     tracker: str
     hours: JsonHours
     entries: int
-    amount: JsonHours | None = None
+    amount: Amount = None
 
 
 class ActivityRow(_Measured):
     activity: str
     hours: JsonHours
     entries: int
-    amount: JsonHours | None = None
+    amount: Amount = None
 
 
 class DayRow(_Measured):
     date: dt.date
     hours: JsonHours
     entries: int
-    amount: JsonHours | None = None
+    amount: Amount = None
 
 
 class WeekRow(_Measured):
     week_start: dt.date
     hours: JsonHours
     entries: int
-    amount: JsonHours | None = None
+    amount: Amount = None
 
 
 class ReportTotals(_Measured):
     hours: JsonHours
     entries: int
-    amount: JsonHours | None = None
+    amount: Amount = None
 
 
 ReportRow = SummaryRow | UserRow | TaskRow | ActivityRow | DayRow | WeekRow

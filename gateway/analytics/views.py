@@ -15,6 +15,13 @@ from gateway.analytics import compute
 from gateway.analytics import productivity as focus
 from gateway.analytics import reports as reporting
 from gateway.analytics import timeline as chronology
+from gateway.analytics.answers import (
+    ProductivityAnswer,
+    ReportAnswer,
+    SummaryAnswer,
+    TeamAnswer,
+    TimelineAnswer,
+)
 from gateway.analytics.cache import Answer
 from gateway.analytics.query import AnalyticsQuery, date_range
 from gateway.analytics.records import DateRange, Entry
@@ -133,17 +140,17 @@ def quality(parameters: str) -> float:
 
 
 def render_summary(entries: Sequence[Entry], ask: Ask) -> Answer:
-    return data_answer(compute.analytics_summary(entries, ask.days))
+    return json_answer(SummaryAnswer(data=compute.analytics_summary(entries, ask.days)))
 
 
 def render_team(entries: Sequence[Entry], ask: Ask) -> Answer:
-    return data_answer(compute.team_summary(entries))
+    return json_answer(TeamAnswer(data=compute.team_summary(entries)))
 
 
 def render_report(entries: Sequence[Entry], ask: Ask) -> Answer:
     report = reporting.report(entries, ask.days, ask.query.report_type, ask.query.hourly_rate)
     if not ask.as_csv:
-        return data_answer(report)
+        return json_answer(ReportAnswer(data=report))
     return Answer(
         content_type=CSV_TYPE,
         body=reporting.report_csv(report),
@@ -152,16 +159,17 @@ def render_report(entries: Sequence[Entry], ask: Ask) -> Answer:
 
 
 def render_productivity(entries: Sequence[Entry], ask: Ask) -> Answer:
-    return data_answer(focus.productivity(entries, ask.days, ask.focus_min_min, ask.zone))
+    found = focus.productivity(entries, ask.days, ask.focus_min_min, ask.zone)
+    return json_answer(ProductivityAnswer(data=found))
 
 
 def render_timeline(entries: Sequence[Entry], ask: Ask) -> Answer:
-    return data_answer(chronology.timeline(entries, ask.zone))
+    return json_answer(TimelineAnswer(data=chronology.timeline(entries, ask.zone)))
 
 
-def data_answer(model: BaseModel) -> Answer:
-    # Serialized by pydantic-core in one pass; `{"data": ...}` is the envelope of every endpoint.
-    return Answer(content_type=JSON_TYPE, body=f'{{"data":{model.model_dump_json()}}}')
+def json_answer(answer: BaseModel) -> Answer:
+    # Serialized by pydantic-core in one pass, envelope and all.
+    return Answer(content_type=JSON_TYPE, body=answer.model_dump_json())
 
 
 def response_of(found: Answer) -> web.Response:

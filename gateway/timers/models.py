@@ -14,6 +14,8 @@ from pydantic import (
     model_validator,
 )
 
+from gateway.errors import ErrorBody
+
 TimerStatus = Literal["running", "pending", "recorded", "failed"]
 # Why a failed entry failed: Redmine refused it, Redmine could not be reached for too long, or
 # the API key it waited with cannot be recovered. Each is fixed by stopping the timer again.
@@ -23,6 +25,8 @@ FailureReason = Literal["redmine_rejected", "redmine_unavailable", "key_lost"]
 PostResult = Literal["recorded", "adopted", "failed", "retried"]
 # Redmine's own limit for a time entry's comments.
 COMMENTS_MAX_CHARS = 1024
+# A timer id in a path: at most 18 digits (the route's pattern), so it always fits an int64.
+TIMER_ID_MAX = 10**18 - 1
 # Ids the gateway gives its timers start here, above any realistic Redmine time entry id, so one
 # id space serves both: an entry logged in Redmine directly keeps its Redmine id.
 TIMER_ID_BASE = 1_000_000_000_000
@@ -156,6 +160,12 @@ class StopRequest(BaseModel):
     activity_id: int | None = Field(default=None, ge=1)
 
 
+class TimerRef(BaseModel):
+    """The path of /time-trackings/{timer_id}: a timer's id, or a Redmine entry's."""
+
+    timer_id: int = Field(ge=0, le=TIMER_ID_MAX)
+
+
 class UserView(BaseModel):
     username: str | None
     name: str
@@ -214,3 +224,29 @@ def timer_view(timer: Timer, now: dt.datetime) -> TimeTrackingView:
         errors=list(timer.errors),
         failure_reason=timer.failure_reason,
     )
+
+
+class TrackingAnswer(BaseModel):
+    """One time tracking: GET or PUT /time-trackings/{timer_id}."""
+
+    data: TimeTrackingView
+
+
+class StartAnswer(TrackingAnswer):
+    """POST /time-trackings; `previous` is the timer this start stopped first (only when
+    GATEWAY_ON_START_WHEN_RUNNING=stop_previous and one was running)."""
+
+    previous: TimeTrackingView | None = Field(default=None, exclude_if=lambda v: v is None)
+
+
+class ActiveAnswer(BaseModel):
+    """GET /time-trackings/active: the caller's running timer, null when none runs."""
+
+    data: TimeTrackingView | None
+
+
+class TimerError(ErrorBody):
+    """The error shape, with the timer concerned as `data` where there is one: the running timer
+    on a 409 to a start, the refused entry on a 422 REDMINE_REJECTED."""
+
+    data: TimeTrackingView | None = Field(default=None, exclude_if=lambda v: v is None)

@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from gateway.appkeys import CLOCK, IDENTITY, LISTER, TIMERS
 from gateway.errors import (
@@ -15,7 +16,17 @@ from gateway.errors import (
 )
 from gateway.identity import Caller, api_key_of
 from gateway.timers.listing import ListQuery
-from gateway.timers.models import TIMER_ID_BASE, StartRequest, StopRequest, Timer, timer_view
+from gateway.timers.models import (
+    TIMER_ID_BASE,
+    ActiveAnswer,
+    StartAnswer,
+    StartRequest,
+    StopRequest,
+    Timer,
+    TimerRef,
+    TrackingAnswer,
+    timer_view,
+)
 
 # The answer to a stop or a manual entry says how far the hours got.
 STATUS_OF = {"running": 201, "recorded": 200, "pending": 202}
@@ -42,28 +53,33 @@ async def json_object(request: web.Request) -> dict[str, Any]:
 
 
 def timer_id_of(request: web.Request) -> int:
-    return int(request.match_info["timer_id"])
+    return TimerRef.model_validate(request.match_info).timer_id
 
 
 def respond(
     request: web.Request, timer: Timer, *, created: bool, previous: Timer | None = None
 ) -> web.Response:
     now = request.app[CLOCK].now()
-    data = timer_view(timer, now).model_dump(mode="json")
+    view = timer_view(timer, now)
     if timer.status == "failed":
+        # Answered as a TimerError: the error shape with the refused entry as `data`.
         raise RedmineRejected(
             "Redmine refused the time entry; correct it and stop the timer again.",
             {"redmine": list(timer.errors)},
-            extra={"data": data},
+            extra={"data": view.model_dump(mode="json")},
         )
     status = STATUS_OF[timer.status]
     if created and status == 200:
         status = 201
-    body: dict[str, Any] = {"data": data}
-    if previous is not None:
-        # The timer a start stopped first: its status says whether its hours reached Redmine.
-        body["previous"] = timer_view(previous, now).model_dump(mode="json")
-    return web.json_response(body, status=status)
+    # The timer a start stopped first: its status says whether its hours reached Redmine.
+    shown = None if previous is None else timer_view(previous, now)
+    return json_answer(StartAnswer(data=view, previous=shown), status)
+
+
+def json_answer(answer: BaseModel, status: int = 200) -> web.Response:
+    return web.Response(
+        text=answer.model_dump_json(), status=status, content_type="application/json"
+    )
 
 
 async def start(request: web.Request) -> web.Response:
@@ -84,7 +100,7 @@ async def active(request: web.Request) -> web.Response:
     caller = await caller_of(request, own_timers=True)
     timer = await request.app[TIMERS].active(caller)
     data = None if timer is None else timer_view(timer, request.app[CLOCK].now())
-    return web.json_response({"data": data and data.model_dump(mode="json")})
+    return json_answer(ActiveAnswer(data=data))
 
 
 async def show(request: web.Request) -> web.Response:
@@ -94,7 +110,7 @@ async def show(request: web.Request) -> web.Response:
         view = await request.app[LISTER].entry(caller, timer_id)
     else:
         view = timer_view(await request.app[TIMERS].get(caller, timer_id), request.app[CLOCK].now())
-    return web.json_response({"data": view.model_dump(mode="json")})
+    return json_answer(TrackingAnswer(data=view))
 
 
 async def delete(request: web.Request) -> web.Response:
@@ -107,7 +123,7 @@ async def index(request: web.Request) -> web.Response:
     caller = await caller_of(request)
     query = ListQuery.model_validate(dict(request.query))
     page = await request.app[LISTER].page(caller, query)
-    return web.json_response(page.model_dump(mode="json"))
+    return json_answer(page)
 
 
 async def unknown(request: web.Request) -> web.Response:
