@@ -25,6 +25,7 @@ from gateway.appkeys import (
     IDENTITY,
     LISTER,
     METRICS,
+    OPENAPI,
     OUTBOX,
     REDMINE,
     SETTINGS,
@@ -33,6 +34,7 @@ from gateway.appkeys import (
     UPSTREAM_SESSION,
 )
 from gateway.clock import Clock, SystemClock
+from gateway.contract.document import document_bytes
 from gateway.errors import error_middleware_counting
 from gateway.grace import Confirmations
 from gateway.identity import IdentityResolver, UserDirectory
@@ -85,8 +87,15 @@ def create_app(
     app.cleanup_ctx.append(analytics_ctx)
     if outbox_worker:
         app.cleanup_ctx.append(outbox_worker_ctx)
+    app.cleanup_ctx.append(contract_ctx)
     app.add_routes(routes.TABLE)
     return app
+
+
+async def contract_ctx(app: web.Application) -> AsyncIterator[None]:
+    """GET /-/openapi.json: built once per start from the route table and its models (~10 ms)."""
+    app[OPENAPI] = document_bytes(routes.TABLE)
+    yield
 
 
 def relay_observer(app: web.Application) -> Metrics | None:

@@ -6,6 +6,7 @@ from aiohttp import hdrs, web
 
 from gateway import health
 from gateway.analytics import views as analytics
+from gateway.contract import views as contract
 from gateway.errors import Handler
 from gateway.metrics import views as metrics
 from gateway.timers import views as timers
@@ -28,6 +29,7 @@ TABLE = [
     web.get("/-/healthz", health.healthz),
     web.get("/-/readyz", health.readyz),
     web.get("/-/metrics", metrics.metrics),
+    web.get("/-/openapi.json", contract.openapi),
     web.route(hdrs.METH_ANY, "/-/{reserved:.*}", health.reserved_not_found),
     *own("/time-trackings", {hdrs.METH_GET: timers.index, hdrs.METH_POST: timers.start}),
     *own("/time-trackings/active", {hdrs.METH_GET: timers.active}),

@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -87,6 +88,11 @@ PERIODS: Mapping[str, Callable[[dt.date], DateRange]] = MappingProxyType(
 )
 
 
+# Checked by date_range, whose messages name the field; their schemas say what passes there.
+_Period = Annotated[_Text, WithJsonSchema({"type": "string", "enum": list(PERIODS)})]
+_Date = Annotated[_Text, WithJsonSchema({"type": "string", "format": "date"})]
+
+
 class AnalyticsQuery(BaseModel):
     """The query string of every analytics endpoint; blank values count as absent.
 
@@ -99,9 +105,9 @@ class AnalyticsQuery(BaseModel):
 
     company_slug: Slug | None = None
     project_slug: Slug | None = None
-    period: _Text | None = None
-    start: _Text | None = Field(default=None, validation_alias=AliasChoices("start", "from"))
-    end: _Text | None = Field(default=None, validation_alias=AliasChoices("end", "to"))
+    period: _Period | None = None
+    start: _Date | None = Field(default=None, validation_alias=AliasChoices("start", "from"))
+    end: _Date | None = Field(default=None, validation_alias=AliasChoices("end", "to"))
     users: tuple[str, ...] = ()
     report_type: ReportType = "summary"
     hourly_rate: Decimal | None = Field(default=None, ge=0, le=MAX_HOURLY_RATE)

@@ -1,0 +1,194 @@
+"""What each handler of routes.TABLE takes and answers: its models and statuses, by handler."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from gateway import health
+from gateway.analytics import views as analytics
+from gateway.analytics.answers import (
+    ProductivityAnswer,
+    ReportAnswer,
+    SummaryAnswer,
+    TeamAnswer,
+    TimelineAnswer,
+)
+from gateway.analytics.query import AnalyticsQuery
+from gateway.contract import views as contract
+from gateway.errors import ErrorBody, Handler
+from gateway.metrics import views as metrics
+from gateway.timers import views as timers
+from gateway.timers.listing import ListQuery, TimeTrackingPage
+from gateway.timers.models import (
+    ActiveAnswer,
+    StartAnswer,
+    StartRequest,
+    StopRequest,
+    TimerError,
+    TimerRef,
+    TrackingAnswer,
+)
+
+
+class OpenApiDocument(BaseModel):
+    """GET /-/openapi.json: an OpenAPI 3.1 document (this one)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    openapi: str
+    info: dict[str, Any]
+    paths: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One status of an operation: its JSON body's model, and/or a text body of `text` type."""
+
+    description: str
+    model: type[BaseModel] | None = None
+    text: str | None = None
+    # A 503 from errors.gateway_error_response carries Retry-After.
+    retry_after: bool = False
+
+
+@dataclass(frozen=True)
+class Operation:
+    summary: str
+    tag: str
+    replies: Mapping[int, Reply]
+    query: type[BaseModel] | None = None
+    path: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    # Whether the caller's Redmine API key is required (every /time-trackings operation).
+    secured: bool = True
+
+
+BAD_JSON = Reply("The body is not valid JSON (BAD_REQUEST).", ErrorBody)
+INVALID = Reply("A parameter or member is invalid (VALIDATION_FAILED).", ErrorBody)
+NOT_FOUND = Reply("No such time tracking, task or project visible to the caller.", ErrorBody)
+BUSY = Reply("The timer is being posted or changed right now; try again (CONFLICT).", ErrorBody)
+REJECTED = Reply(
+    "Invalid (VALIDATION_FAILED), or Redmine refused the entry (REDMINE_REJECTED, with the "
+    "timer as `data`).",
+    TimerError,
+)
+# What every /time-trackings operation may answer: each asks Redmine (the caller's key at least).
+ASKS_REDMINE: Mapping[int, Reply] = {
+    401: Reply("No API key, or one Redmine does not accept (UNAUTHENTICATED).", ErrorBody),
+    403: Reply("Redmine does not allow this for the caller's account (FORBIDDEN).", ErrorBody),
+    404: NOT_FOUND,
+    502: Reply("Redmine answered something unusable (UPSTREAM_ANSWER_INVALID).", ErrorBody),
+    503: Reply(
+        "Redmine or the timer store cannot be reached now (UPSTREAM_UNAVAILABLE, "
+        "STORE_UNAVAILABLE); retry after Retry-After seconds.",
+        ErrorBody,
+        retry_after=True,
+    ),
+    504: Reply("The gateway did not answer in time (GATEWAY_TIMEOUT).", ErrorBody),
+}
+
+
+def own(replies: Mapping[int, Reply]) -> dict[int, Reply]:
+    return {**ASKS_REDMINE, **replies}
+
+
+def analytics_operation(
+    summary: str, answer: type[BaseModel], text: str | None = None
+) -> Operation:
+    ok = Reply("The figures for the range asked.", answer, text)
+    return Operation(summary, "analytics", own({200: ok, 422: INVALID}), query=AnalyticsQuery)
+
+
+OPERATIONS: Mapping[Handler, Operation] = {
+    timers.index: Operation(
+        "List time trackings (Redmine entries and the gateway's timers), newest first",
+        "timers",
+        own({200: Reply("One page of time trackings.", TimeTrackingPage), 422: INVALID}),
+        query=ListQuery,
+    ),
+    timers.start: Operation(
+        "Start a timer, or add a manual entry when both ends are given",
+        "timers",
+        own(
+            {
+                201: Reply("Started (running), or a manual entry recorded.", StartAnswer),
+                202: Reply("A manual entry accepted; its post to Redmine is pending.", StartAnswer),
+                400: BAD_JSON,
+                409: Reply("A timer is already running (CONFLICT; it is `data`).", TimerError),
+                422: REJECTED,
+            }
+        ),
+        body=StartRequest,
+    ),
+    timers.active: Operation(
+        "The caller's running timer",
+        "timers",
+        own({200: Reply("The running timer, or null.", ActiveAnswer)}),
+    ),
+    analytics.analytics: analytics_operation(
+        "Hours by person, task type, activity and day", SummaryAnswer
+    ),
+    analytics.team: analytics_operation("Hours per team member", TeamAnswer),
+    analytics.reports: analytics_operation(
+        "A time report (JSON, or CSV with format=csv or Accept: text/csv)",
+        ReportAnswer,
+        text="text/csv",
+    ),
+    analytics.productivity: analytics_operation(
+        "Focus, context switches and score", ProductivityAnswer
+    ),
+    analytics.timeline: analytics_operation("Entries by day, in order", TimelineAnswer),
+    timers.show: Operation(
+        "One time tracking: a timer's id, or a Redmine entry's",
+        "timers",
+        own({200: Reply("The time tracking.", TrackingAnswer)}),
+        path=TimerRef,
+    ),
+    timers.stop: Operation(
+        "Stop a timer and post its hours (again, for a failed one)",
+        "timers",
+        own(
+            {
+                200: Reply("Stopped and recorded in Redmine.", TrackingAnswer),
+                202: Reply("Stopped; the post to Redmine is pending.", TrackingAnswer),
+                400: BAD_JSON,
+                409: BUSY,
+                422: REJECTED,
+            }
+        ),
+        path=TimerRef,
+        body=StopRequest,
+    ),
+    timers.delete: Operation(
+        "Delete a timer (and its Redmine entries), or a Redmine entry",
+        "timers",
+        own({204: Reply("Deleted."), 409: BUSY}),
+        path=TimerRef,
+    ),
+    health.healthz: Operation(
+        "Liveness", "ops", {200: Reply("The process serves.", health.Liveness)}, secured=False
+    ),
+    health.readyz: Operation(
+        "Readiness: Redis and Redmine answer",
+        "ops",
+        {
+            200: Reply("Ready.", health.Readiness),
+            503: Reply("Not ready (NOT_READY; the failing parts under `errors`).", ErrorBody),
+        },
+        secured=False,
+    ),
+    metrics.metrics: Operation(
+        "Metrics of the process group, in Prometheus text format",
+        "ops",
+        {
+            200: Reply("The scrape.", text="text/plain"),
+            404: Reply("Metrics are off (GATEWAY_METRICS_ENABLED=false).", ErrorBody),
+        },
+        secured=False,
+    ),
+    contract.openapi: Operation(
+        "This document", "ops", {200: Reply("OpenAPI 3.1.", OpenApiDocument)}, secured=False
+    ),
+}

@@ -1,0 +1,1 @@
+"""The OpenAPI contract: the document and schemathesis against a live gateway."""
