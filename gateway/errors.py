@@ -79,6 +79,11 @@ class MethodNotAllowed(GatewayError):
     status = 405
     error_code = "METHOD_NOT_ALLOWED"
 
+    def __init__(self, message: str, *, allowed: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        # The methods the target has, sent as Allow (RFC 9110 §15.5.6); empty when unknown.
+        self.allowed = tuple(allowed)
+
 
 class HeaderTooLarge(GatewayError):
     status = 431
@@ -175,13 +180,18 @@ def error_response(
 
 def gateway_error_response(exc: GatewayError) -> web.Response:
     return error_response(
-        exc.status, exc.error_code, str(exc), exc.field_errors, exc.extra, retry_headers(exc)
+        exc.status, exc.error_code, str(exc), exc.field_errors, exc.extra, error_headers(exc)
     )
 
 
-def retry_headers(exc: GatewayError) -> dict[str, str]:
-    """Retry-After for every 503 the gateway gives, whichever error it comes from."""
-    return {"Retry-After": str(exc.retry_after_s)} if exc.status == 503 else {}
+def error_headers(exc: GatewayError) -> dict[str, str]:
+    """Retry-After for every 503 the gateway gives, whichever error it comes from; Allow for
+    every 405 whose target's methods are known."""
+    if exc.status == 503:
+        return {"Retry-After": str(exc.retry_after_s)}
+    if isinstance(exc, MethodNotAllowed) and exc.allowed:
+        return {"Allow": ", ".join(exc.allowed)}
+    return {}
 
 
 class ErrorBody(BaseModel):

@@ -7,7 +7,7 @@ from aiohttp import hdrs, web
 from gateway import health
 from gateway.analytics import views as analytics
 from gateway.contract import views as contract
-from gateway.errors import Handler
+from gateway.errors import Handler, MethodNotAllowed
 from gateway.metrics import views as metrics
 from gateway.timers import views as timers
 
@@ -16,20 +16,29 @@ TIMER = r"/time-trackings/{timer_id:\d{1,18}}"
 
 def own(path: str, handlers: Mapping[str, Handler]) -> list[web.RouteDef]:
     """A path of the gateway's: these methods, and 405 in the error shape for any other (the
-    front sends every method on these paths here, never to Redmine)."""
+    front sends every method on these paths here, never to Redmine; /-/ ones included)."""
     routes = [
         # web.get also answers HEAD, as aiohttp does for every GET route.
         web.get(path, handler) if method == hdrs.METH_GET else web.route(method, path, handler)
         for method, handler in handlers.items()
     ]
-    return [*routes, web.route(hdrs.METH_ANY, path, timers.not_allowed)]
+    return [*routes, web.route(hdrs.METH_ANY, path, not_allowed)]
+
+
+async def not_allowed(request: web.Request) -> web.Response:
+    """Any other method on a path of ours: 405, with the path's methods as Allow."""
+    resource = request.match_info.route.resource
+    methods = {route.method for route in resource or ()} - {hdrs.METH_ANY}
+    raise MethodNotAllowed(
+        f"{request.method} is not supported on {request.path}.", allowed=sorted(methods)
+    )
 
 
 TABLE = [
-    web.get("/-/healthz", health.healthz),
-    web.get("/-/readyz", health.readyz),
-    web.get("/-/metrics", metrics.metrics),
-    web.get("/-/openapi.json", contract.openapi),
+    *own("/-/healthz", {hdrs.METH_GET: health.healthz}),
+    *own("/-/readyz", {hdrs.METH_GET: health.readyz}),
+    *own("/-/metrics", {hdrs.METH_GET: metrics.metrics}),
+    *own("/-/openapi.json", {hdrs.METH_GET: contract.openapi}),
     web.route(hdrs.METH_ANY, "/-/{reserved:.*}", health.reserved_not_found),
     *own("/time-trackings", {hdrs.METH_GET: timers.index, hdrs.METH_POST: timers.start}),
     *own("/time-trackings/active", {hdrs.METH_GET: timers.active}),

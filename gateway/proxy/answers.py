@@ -11,7 +11,7 @@ from gateway.errors import (
     RedmineAnswerInvalid,
     UpstreamUnavailable,
     error_document,
-    retry_headers,
+    error_headers,
 )
 from gateway.front.connection import ClientConnection
 from gateway.front.request import IncomingRequest
@@ -63,7 +63,7 @@ def error_parts(error: GatewayError, *, keeps_alive: bool) -> tuple[bytes, bytes
     body = json.dumps(document).encode()
     status_line = b"HTTP/1.1 %d %b" % (error.status, HTTPStatus(error.status).phrase.encode())
     headers = [(b"Content-Type", JSON_TYPE), (b"Content-Length", str(len(body)).encode())]
-    headers.extend((name.encode(), value.encode()) for name, value in retry_headers(error).items())
+    headers.extend((name.encode(), value.encode()) for name, value in error_headers(error).items())
     if not keeps_alive:
         headers.append((b"Connection", b"close"))
     return wire.message_head(status_line, headers), body

@@ -9,7 +9,6 @@ from pydantic import BaseModel
 from gateway.appkeys import CLOCK, IDENTITY, LISTER, TIMERS
 from gateway.errors import (
     BadRequest,
-    MethodNotAllowed,
     NotFound,
     RedmineRejected,
     ValidationFailed,
@@ -128,7 +127,3 @@ async def index(request: web.Request) -> web.Response:
 
 async def unknown(request: web.Request) -> web.Response:
     raise NotFound(f"No {request.path} on the time-tracking API.")
-
-
-async def not_allowed(request: web.Request) -> web.Response:
-    raise MethodNotAllowed(f"{request.method} is not supported on {request.path}.")
