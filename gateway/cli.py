@@ -24,7 +24,7 @@ from gateway.front.server import serving
 from gateway.logs import configure_logging
 from gateway.logwriter import written_off_the_loop
 from gateway.metrics.process import no_count
-from gateway.preflight import run_checks
+from gateway.preflight import SKIPPABLE, run_checks
 from gateway.settings import ENV_PREFIX, Settings
 
 log = logging.getLogger(__name__)
@@ -62,14 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
             "variable; a flag given here overrides it.",
         )
     )
-    add_setting_flags(
-        commands.add_parser(
-            "check",
-            help="check settings, Redis and Redmine, then exit (0: all passed)",
-            description="Check what `serve` would use, with the same settings: prints a line "
-            "per check and exits 0 when none failed, 1 otherwise (an init container's job).",
-        )
+    check = commands.add_parser(
+        "check",
+        help="check settings, Redis and Redmine, then exit (0: all passed)",
+        description="Check what `serve` would use, with the same settings: prints a line "
+        "per check and exits 0 when none failed, 1 otherwise (an init container's job).",
     )
+    check.add_argument(
+        "--skip",
+        action="append",
+        choices=SKIPPABLE,
+        default=[],
+        help="leave this part out (repeatable), e.g. redmine in an init container of Redmine's "
+        "own pod, where Redmine starts only after it; a skipped part prints a skip line",
+    )
+    add_setting_flags(check)
     return parser
 
 
@@ -235,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
                 print(f"{PROG}: error: {line}", file=sys.stderr)
         sys.exit(1 if args.command == "check" else 2)
     if args.command == "check":
-        sys.exit(asyncio.run(run_checks(settings, print)))
+        sys.exit(asyncio.run(run_checks(settings, print, skip=args.skip)))
     configure_logging(settings.log_level, settings.log_format)
     log.info(
         "starting version=%s listen=%s:%s workers=%s redmine_host=%s store=%s",

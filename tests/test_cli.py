@@ -183,6 +183,22 @@ def test_without_flags_the_environment_decides(clean_env: pytest.MonkeyPatch) ->
     assert settings.port == Settings.model_fields["port"].default
 
 
+def test_check_takes_skip_repeatedly(clean_env: pytest.MonkeyPatch) -> None:
+    args = build_parser().parse_args(["check", "--skip", "redmine", "--skip", "redis"])
+    assert args.skip == ["redmine", "redis"]
+    assert build_parser().parse_args(["check"]).skip == []
+
+
+def test_check_refuses_to_skip_an_unknown_part(capsys: pytest.CaptureFixture[str]) -> None:
+    assert exit_code_of(["check", "--skip", "nginx"]) == 2
+    assert "invalid choice: 'nginx'" in capsys.readouterr().err
+
+
+def test_only_check_has_skip(capsys: pytest.CaptureFixture[str]) -> None:
+    assert exit_code_of(["serve", "--skip", "redis"]) == 2
+    assert "unrecognized arguments: --skip" in capsys.readouterr().err
+
+
 def test_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
     assert exit_code_of([]) == 2
     assert "COMMAND" in capsys.readouterr().err

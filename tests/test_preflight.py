@@ -74,8 +74,12 @@ async def redmine(aiohttp_server: AiohttpServer) -> Redmine:
 
 
 async def check(**settings: Any) -> tuple[int, list[str]]:
+    return await check_skipping((), **settings)
+
+
+async def check_skipping(skip: tuple[str, ...], **settings: Any) -> tuple[int, list[str]]:
     lines: list[str] = []
-    code = await run_checks(Settings.model_validate(settings), lines.append)
+    code = await run_checks(Settings.model_validate(settings), lines.append, skip=skip)
     return code, lines
 
 
@@ -194,12 +198,49 @@ async def test_named_ids_without_an_admin_key_redmine_takes_fail(
     )
 
 
-async def run_cli(env: dict[str, str]) -> tuple[int, str]:
+async def test_a_skipped_redmine_is_not_asked_and_prints_a_skip_line() -> None:
+    code, lines = await check_skipping(("redmine",), redmine_url=f"http://127.0.0.1:{free_port()}")
+    assert code == 0, lines
+    assert line_of(lines, "redmine") == "skip  redmine: not checked (--skip)"
+    assert not any(line.split(maxsplit=1)[1].startswith("redmine ") for line in lines)
+    assert line_of(lines, "redis").startswith("warn  redis: GATEWAY_REDIS_URL unset")
+
+
+async def test_a_skipped_redis_is_not_asked_and_redmine_still_is(redmine: Redmine) -> None:
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    code, lines = await check_skipping(
+        ("redis",), redmine_url=redmine.url, redis_url=url, secret_key="s" * 16
+    )
+    assert code == 0, lines
+    assert line_of(lines, "redis") == "skip  redis: not checked (--skip)"
+    assert not any("redis persistence" in line for line in lines)
+    assert line_of(lines, "redmine").startswith("ok    redmine: reachable at")
+
+
+async def test_skipping_both_still_checks_the_settings() -> None:
+    code, lines = await check_skipping(
+        ("redis", "redmine"), redmine_url=f"http://127.0.0.1:{free_port()}"
+    )
+    assert code == 0
+    assert lines == [
+        "ok    settings: valid",
+        "skip  redis: not checked (--skip)",
+        "skip  redmine: not checked (--skip)",
+    ]
+
+
+async def test_skipping_a_part_that_does_not_exist_is_refused() -> None:
+    with pytest.raises(ValueError, match="cannot skip"):
+        await check_skipping(("nginx",), redmine_url="http://127.0.0.1:1")
+
+
+async def run_cli(env: dict[str, str], *args: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "gateway",
         "check",
+        *args,
         env={"PATH": "/usr/bin:/bin", **env},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -223,3 +264,19 @@ async def test_the_command_reports_bad_settings_as_a_failed_check() -> None:
     code, output = await run_cli({"GATEWAY_REDMINE_URL": "not a url", "GATEWAY_CHECK_API_KEY": "k"})
     assert code == 1
     assert output.startswith("FAIL  settings: GATEWAY_REDMINE_URL:")
+
+
+async def test_the_command_skips_what_skip_names_and_passes_without_redmine() -> None:
+    # An init container in Redmine's pod: Redmine is not up yet, Redis is (here: unreachable too,
+    # skipped as well, so only the settings are checked).
+    env = {"GATEWAY_REDMINE_URL": f"http://127.0.0.1:{free_port()}"}
+    code, output = await run_cli(env, "--skip", "redmine", "--skip", "redis")
+    assert code == 0, output
+    assert output.splitlines() == [
+        "ok    settings: valid",
+        "skip  redis: not checked (--skip)",
+        "skip  redmine: not checked (--skip)",
+    ]
+    code, output = await run_cli(env, "--skip", "redis")
+    assert code == 1
+    assert "FAIL  redmine: not reachable" in output
