@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 # How stale another worker's counts may be in a scrape: well under Prometheus's usual 15 s.
 SNAPSHOT_INTERVAL_S = 1.0
 SUFFIX = ".json"
+# A snapshot is a few KB on local disk; a write that takes longer is not waited for at exit.
+WRITE_TIMEOUT_S = 5.0
 
 
 def write_snapshot(directory: Path, pid: int, data: bytes) -> None:
@@ -81,13 +83,22 @@ async def keep_snapshot_written(
     """Rewrites this process's snapshot every `interval_s` until cancelled; a failed write is
     logged and tried again at the next tick."""
     pid = os.getpid()
+    writing: asyncio.Future[None] | None = None
     try:
         while True:
+            writing = asyncio.ensure_future(
+                asyncio.to_thread(write_snapshot, directory, pid, dump(metrics.snapshot()))
+            )
             try:
-                await asyncio.to_thread(write_snapshot, directory, pid, dump(metrics.snapshot()))
+                await asyncio.shield(writing)
             except OSError as exc:
                 log.warning("metrics snapshot not written error=%s", exc)
             await asyncio.sleep(interval_s)
     finally:
-        # Its counts leave the group's total with it; the next scrape no longer finds them.
+        if writing is not None:
+            # A cancelled wait leaves its thread writing: removing the file before that write
+            # lands would leave this process's counts behind for every later scrape.
+            await asyncio.wait([writing], timeout=WRITE_TIMEOUT_S)
+            if writing.done() and not writing.cancelled():
+                writing.exception()  # already logged, or the reason we are stopping
         await asyncio.shield(asyncio.to_thread(remove_snapshot, directory, pid))

@@ -4,10 +4,12 @@ and the writer keeps going through failures."""
 import asyncio
 import logging
 import os
+import threading
 from pathlib import Path
 
 import pytest
 
+from gateway.metrics import group
 from gateway.metrics.group import group_snapshot, keep_snapshot_written, write_snapshot
 from gateway.metrics.process import Metrics
 from gateway.metrics.snapshot import Snapshot, dump, load
@@ -80,4 +82,29 @@ async def test_the_writer_survives_failed_writes_and_removes_its_file_at_the_end
         writer.cancel()
         with pytest.raises(asyncio.CancelledError):
             await writer
+    assert not own.exists()
+
+
+async def test_a_write_still_under_way_at_stop_lands_before_the_file_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelled mid-write, the writer used to remove its file at once and the write landed
+    after it, leaving this process's counts behind for every later scrape."""
+    own = tmp_path / f"{os.getpid()}.json"
+    write_began, write_may_end = threading.Event(), threading.Event()
+
+    def slow_write(directory: Path, pid: int, data: bytes) -> None:
+        write_began.set()
+        write_may_end.wait(WAIT_S)
+        write_snapshot(directory, pid, data)
+
+    monkeypatch.setattr(group, "write_snapshot", slow_write)
+    writer = asyncio.create_task(keep_snapshot_written(Metrics(), tmp_path, interval_s=60))
+    assert await asyncio.to_thread(write_began.wait, WAIT_S)
+    writer.cancel()
+    # The window in which the old writer removed its file while the write was held.
+    await asyncio.wait([writer], timeout=0.5)
+    write_may_end.set()
+    with pytest.raises(asyncio.CancelledError):
+        await writer
     assert not own.exists()
