@@ -3,6 +3,7 @@
 import pytest
 
 from gateway.front.host import host_refusal, is_valid_authority
+from gateway.relay.headers import Fields
 
 
 @pytest.mark.parametrize(
@@ -57,7 +58,7 @@ def test_invalid_authorities(value: bytes) -> None:
 
 
 def test_http_1_1_needs_exactly_one_host_and_http_1_0_may_have_none() -> None:
-    assert host_refusal("1.1", []) is not None
-    assert host_refusal("1.0", []) is None
-    assert host_refusal("1.0", [(b"Host", b"a"), (b"host", b"a")]) is not None
-    assert host_refusal("1.1", [(b"Host", b" gw.test ")]) is None
+    assert host_refusal("1.1", Fields([])) is not None
+    assert host_refusal("1.0", Fields([])) is None
+    assert host_refusal("1.0", Fields([(b"Host", b"a"), (b"host", b"a")])) is not None
+    assert host_refusal("1.1", Fields([(b"Host", b" gw.test ")])) is None

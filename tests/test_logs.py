@@ -22,6 +22,7 @@ from gateway.logs import (
 )
 from gateway.proxy.access_log import AccessLog
 from gateway.proxy.answers import Answer
+from gateway.relay.headers import Fields
 from tests.conftest import GatewayClient
 
 
@@ -98,7 +99,7 @@ async def test_an_access_line_reads_as_every_other_log_line(fmt: str) -> None:
     request = IncomingRequest(
         method="GET",
         target=b"/issues.json?key=secret&x=1",
-        raw_headers=[],
+        raw_headers=Fields([]),
         http_version="1.1",
         keeps_alive=True,
         body=None,

@@ -17,6 +17,7 @@ from gateway.proxy.framing import (
 )
 from gateway.proxy.retry import is_retryable, may_resend
 from gateway.relay.answer import ResponseHead, UpstreamClosed
+from gateway.relay.headers import Fields
 
 
 class Client:
@@ -41,7 +42,7 @@ def request(
     return IncomingRequest(
         method=method,
         target=b"/issues.json?x=1",
-        raw_headers=headers if headers is not None else [(b"Host", b"gw.test")],
+        raw_headers=Fields(headers if headers is not None else [(b"Host", b"gw.test")]),
         http_version=version,
         keeps_alive=keeps_alive,
         body=body,
@@ -51,7 +52,7 @@ def request(
 
 
 def head(status: int = 200, headers: list[tuple[bytes, bytes]] | None = None) -> ResponseHead:
-    return ResponseHead(status, b"OK", headers or [], is_framed=True)
+    return ResponseHead(status, b"OK", Fields(headers or []), is_framed=True)
 
 
 def lines_of(message_head: bytes) -> list[bytes]:

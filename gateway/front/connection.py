@@ -18,6 +18,7 @@ from gateway.front.request_queue import QueueItem, RequestQueue
 from gateway.front.states import PHASE_MOVES, READING_MOVES, Phase, Reading
 from gateway.front.write_flow import WriteFlow
 from gateway.limits import FrontLimits
+from gateway.relay.headers import field_size
 from gateway.transitions import moved
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class ClientConnection(asyncio.Protocol):
         self._answering: QueueItem | None = None  # the request being answered
         self._target: list[bytes] = []
         self._headers: list[tuple[bytes, bytes]] = []
+        self._fields_size = 0  # the bytes of the fields in self._headers
         self._head_bytes = 0
         self._head_began = self._loop.time()  # nginx times a connection's first head from accept
         self._messages_begun = 0
@@ -129,6 +131,7 @@ class ClientConnection(asyncio.Protocol):
         if self._lingering is not None:
             self._lingering.finish()
         self._connections.discard(self)
+        self._queue.close()
         if self._current is not None and self._current.body is not None:
             self._current.body.fail(ClientGone())
         self._queue.wake()
@@ -151,6 +154,7 @@ class ClientConnection(asyncio.Protocol):
             self._queue.move_deadline(self._head_began + self._limits.head_timeout_s)
         self._target = []
         self._headers = []
+        self._fields_size = 0
         self._request_line.begin()
 
     def on_url(self, part: bytes) -> None:
@@ -158,16 +162,18 @@ class ClientConnection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name, value))
+        self._fields_size += field_size(name, value)
         if len(self._headers) > self._limits.max_header_fields:
             raise HeadTooLarge("The request head has too many header fields.")
 
     def on_headers_complete(self) -> None:
-        headers = self._headers
+        headers, fields_size = self._headers, self._fields_size
         self._headers = []  # trailers, if any, arrive through on_header too: they are dropped
         request = request_from_head(
             self._parser,
             b"".join(self._target),
             headers,
+            fields_size,
             lambda: RequestBody(self._on_body_backlog, self._limits),
             self._loop.time(),
             self._limits.max_head_bytes,

@@ -7,7 +7,7 @@ import httptools
 from gateway.errors import BadRequest, GatewayError, HeaderTooLarge, VersionNotSupported
 from gateway.front.host import host_refusal
 from gateway.front.request import IncomingRequest, RequestBody
-from gateway.relay.headers import RawHeaders, content_length, values_of
+from gateway.relay.headers import Fields
 
 
 class HeadTooLarge(Exception):
@@ -27,7 +27,7 @@ class RefusedHead(Exception):
 
 def head_refusal(
     http_version: str,
-    raw_headers: RawHeaders,
+    fields: Fields,
     codings: list[bytes],
     is_upgrade: bool,
     has_body: bool,
@@ -38,7 +38,7 @@ def head_refusal(
         return BadRequest("The request line carries no HTTP version.")
     if http_version not in ("1.0", "1.1"):
         return VersionNotSupported("Only HTTP/1.0 and HTTP/1.1 are spoken here.")
-    if (host_problem := host_refusal(http_version, raw_headers)) is not None:
+    if (host_problem := host_refusal(http_version, fields)) is not None:
         return BadRequest(host_problem)
     # RFC 9112 §6.1: framing by Transfer-Encoding in HTTP/1.0 is faulty (nginx refuses it too).
     if codings and http_version == "1.0":
@@ -57,29 +57,31 @@ def request_from_head(
     parser: httptools.HttpRequestParser,
     target: bytes,
     headers: list[tuple[bytes, bytes]],
+    fields_size: int,
     make_body: Callable[[], RequestBody],
     started: float,
     max_head_bytes: int,
 ) -> IncomingRequest:
     """The request a complete head makes; raises HeadTooLarge or RefusedHead to stop the
-    parser at a head the front will not forward."""
-    head_bytes = len(target) + sum(len(name) + len(value) + 4 for name, value in headers)
-    if head_bytes > max_head_bytes:
+    parser at a head the front will not forward; `fields_size` is what the fields take on the
+    wire."""
+    if len(target) + fields_size > max_head_bytes:
         raise HeadTooLarge()
     http_version = parser.get_http_version()
-    codings = values_of(headers, b"transfer-encoding")
+    fields = Fields(headers)
+    codings = fields.values(b"transfer-encoding")
     is_chunked = bool(codings)
-    has_body = is_chunked or bool(content_length(headers))
-    refusal = head_refusal(http_version, headers, codings, parser.should_upgrade(), has_body)
+    has_body = is_chunked or bool(fields.content_length())
+    refusal = head_refusal(http_version, fields, codings, parser.should_upgrade(), has_body)
     if refusal is not None:
         raise RefusedHead(refusal)
     # RFC 9110 §10.1.1: an HTTP/1.0 client's 100-continue expectation is ignored, as it may not
     # understand an interim answer.
-    expectation = values_of(headers, b"expect") if http_version == "1.1" else []
+    expectation = fields.values(b"expect") if http_version == "1.1" else []
     return IncomingRequest(
         method=parser.get_method().decode("ascii", "replace"),
         target=target,
-        raw_headers=headers,
+        raw_headers=fields,
         http_version=http_version,
         keeps_alive=parser.should_keep_alive(),
         body=make_body() if has_body else None,

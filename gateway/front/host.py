@@ -3,7 +3,7 @@
 import ipaddress
 import re
 
-from gateway.relay.headers import RawHeaders, values_of
+from gateway.relay.headers import Fields
 
 # reg-name = *( unreserved / pct-encoded / sub-delims ), less "," : X-Forwarded-Host is a list,
 # and Rails (Redmine) takes its last element, so "gw.test,evil.test" would choose the host.
@@ -13,14 +13,14 @@ _PORT = re.compile(rb"[0-9]*")
 _OWS = b" \t"
 
 
-def host_refusal(http_version: str, raw: RawHeaders) -> str | None:
+def host_refusal(http_version: str, fields: Fields) -> str | None:
     """Why the Host fields of a request cannot be forwarded, or None.
 
     HTTP/1.1 requires exactly one Host; HTTP/1.0 may leave it out. Its value must be a
     uri-host with an optional port: Redmine builds links and redirects from it. An empty value
     is refused too, as nginx does: an origin-form target always has an authority.
     """
-    hosts = values_of(raw, b"host")
+    hosts = fields.values(b"host")
     if len(hosts) > 1:
         return "A request may carry only one Host header."
     if not hosts:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from gateway.errors import RequestTimeout
 from gateway.limits import FrontLimits
-from gateway.relay.headers import RawHeaders
+from gateway.relay.headers import Fields
 
 
 class ClientGone(Exception):
@@ -93,7 +93,7 @@ class RequestBody:
 class IncomingRequest:
     method: str
     target: bytes
-    raw_headers: RawHeaders
+    raw_headers: Fields
     http_version: str  # "1.1" or "1.0"
     keeps_alive: bool  # what the client asked for (its version and Connection header)
     body: RequestBody | None  # None: the request has no body

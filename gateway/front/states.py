@@ -2,8 +2,10 @@
 
 import enum
 
+from gateway.transitions import Lifecycle
 
-class Reading(enum.Enum):
+
+class Reading(Lifecycle):
     """Where the front is in what the client sends."""
 
     BETWEEN_MESSAGES = enum.auto()  # waiting for the first byte of a request
@@ -13,7 +15,7 @@ class Reading(enum.Enum):
     ENDED = enum.auto()  # the client half-closed: it sends nothing more
 
 
-class Phase(enum.Enum):
+class Phase(Lifecycle):
     """The connection as a whole."""
 
     OPEN = enum.auto()

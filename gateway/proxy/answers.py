@@ -26,7 +26,7 @@ LIVENESS_BODY = b'{"status": "ok"}'
 JSON_TYPE = b"application/json; charset=utf-8"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Answer:
     """What was sent for one request, as the access log reports it."""
 

@@ -11,7 +11,7 @@ from gateway.relay.answer import ResponseHead
 LAST_CHUNK = b"0\r\n\r\n"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ClientFraming:
     """How one answer's body goes to the client, and whether the connection goes on after it."""
 
@@ -25,12 +25,12 @@ def request_head(
     """The head sent upstream: the target unchanged under the base path, end-to-end headers as
     they came, X-Forwarded-* set, and the body framed as the client framed it (or in chunks)."""
     line = request.method.encode() + b" " + base_path + request.target + b" HTTP/1.1"
-    raw = wire.end_to_end(request.raw_headers, also_dropped=wire.FORWARDING)
-    chain = wire.values_of(request.raw_headers, b"x-forwarded-for")
+    raw = request.raw_headers.end_to_end(wire.NOT_FORWARDED)
+    chain = request.raw_headers.values(b"x-forwarded-for")
     chain.append(peer.encode())
     raw.append((b"X-Forwarded-For", b", ".join(chain)))
     raw.append((b"X-Forwarded-Proto", b"http"))
-    hosts = wire.values_of(request.raw_headers, b"host")
+    hosts = request.raw_headers.values(b"host")
     if hosts:
         raw.append((b"X-Forwarded-Host", hosts[0]))
     else:
@@ -50,10 +50,10 @@ def client_answer_head(
 ) -> tuple[bytes, ClientFraming]:
     """The answer's head as the client gets it: Redmine's end-to-end fields, re-framed for the
     client's HTTP version, and a Connection field where the default does not hold."""
-    raw = wire.end_to_end(head.raw_headers)
+    raw = head.raw_headers.end_to_end()
     keeps_alive = may_continue(request, client)
     is_chunked = False
-    if answer_has_body(request, head) and wire.content_length(raw) is None:
+    if answer_has_body(request, head) and head.raw_headers.content_length() is None:
         # Redmine's own framing (chunks, or the end of its connection) is hop-by-hop.
         if request.http_version == "1.1":
             is_chunked = True

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from gateway.relay.headers import Fields
+
 
 class UpstreamClosed(Exception):
     """The connection ended (or turned out unusable) before the answer did."""
@@ -16,7 +18,7 @@ class UpstreamClosed(Exception):
 class ResponseHead:
     status: int
     reason: bytes
-    raw_headers: list[tuple[bytes, bytes]]
+    raw_headers: Fields
     is_framed: bool  # has Content-Length or chunked framing; otherwise the body ends at EOF
 
 

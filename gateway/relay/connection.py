@@ -10,6 +10,7 @@ import httptools
 from gateway.limits import RelayLimits
 from gateway.relay.answer import InvalidAnswer, ResponseHead, UpstreamClosed
 from gateway.relay.backlog import Backlog
+from gateway.relay.headers import Fields, field_size
 from gateway.relay.heads import AnswerRefused, announces_body, answer_refusal
 from gateway.relay.states import EXCHANGE_MOVES, LINK_MOVES, Exchange, Link
 from gateway.relay.wakeup import Wakeup
@@ -38,6 +39,7 @@ class UpstreamConnection(asyncio.Protocol):
         self._body = Backlog(limits)
         self._error: BaseException | None = None
         self._headers: list[tuple[bytes, bytes]] = []
+        self._fields_size = 0  # the bytes of the fields in self._headers
         self._head_bytes = 0  # read so far while no final head has come (interim ones count)
         self._reason = b""
         self._head: ResponseHead | None = None
@@ -91,6 +93,7 @@ class UpstreamConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         closed_by_us = self._link is Link.CLOSED_BY_GATEWAY
         self._link = moved(self._link, Link.CLOSED, LINK_MOVES)
+        self._wakeup.close()
         is_clean_eof = exc is None and not closed_by_us
         if (
             is_clean_eof
@@ -124,6 +127,7 @@ class UpstreamConnection(asyncio.Protocol):
             # A second answer to one request (or bytes after the end of the first).
             raise AnswerRefused("a second answer to one request")
         self._headers = []
+        self._fields_size = 0
         self._reason = b""  # llhttp reports no reason at all for a status line without one
 
     def on_status(self, reason: bytes) -> None:
@@ -131,6 +135,7 @@ class UpstreamConnection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name, value))
+        self._fields_size += field_size(name, value)
         if len(self._headers) > self._limits.max_header_fields:
             raise AnswerRefused(f"more than {self._limits.max_header_fields} header fields")
 
@@ -138,7 +143,10 @@ class UpstreamConnection(asyncio.Protocol):
         assert self._parser is not None
         status = self._parser.get_status_code()
         version = self._parser.get_http_version()
-        refusal = answer_refusal(version, status, self._reason, self._headers, self._limits)
+        fields = Fields(self._headers)
+        refusal = answer_refusal(
+            version, status, self._reason, fields, self._fields_size, self._limits
+        )
         if refusal is not None:
             raise AnswerRefused(refusal)
         if status < 200:
@@ -148,20 +156,18 @@ class UpstreamConnection(asyncio.Protocol):
         # Where Redmine says a body follows that the answer cannot have, its idea of where the
         # answer ends is not the gateway's: bytes may still come, read as the next answer.
         self._keep_alive = self._parser.should_keep_alive() and (
-            has_body or not announces_body(self._headers)
+            has_body or not announces_body(fields)
         )
         self._move(Exchange.BODY)
         self._head = ResponseHead(
             status,
             self._reason,
-            self._headers,
-            is_framed=any(
-                name.lower() in (b"content-length", b"transfer-encoding")
-                for name, _ in self._headers
-            ),
+            fields,
+            is_framed=bool(fields.values(b"content-length") or fields.values(b"transfer-encoding")),
         )
         self._wake()
         self._headers = []  # trailers, if any, arrive through on_header too: they are dropped
+        self._fields_size = 0
         if not self._expects_body:
             self._finish_message()
 
@@ -197,7 +203,7 @@ class UpstreamConnection(asyncio.Protocol):
         """
         assert self._transport is not None
         self._parser = httptools.HttpResponseParser(self)
-        self._wakeup.budget_s = timeout_s
+        self._wakeup.start(timeout_s)
         self._head = None
         self._head_bytes = 0
         self._body.clear()

@@ -27,31 +27,50 @@ FORWARDING = frozenset({b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-
 FRAMING = frozenset({b"content-length", b"host"})
 
 
-def end_to_end(
-    raw: RawHeaders, also_dropped: frozenset[bytes] = frozenset()
-) -> list[tuple[bytes, bytes]]:
-    """The headers of a message minus hop-by-hop ones, including those its Connection lists."""
-    dropped = HOP_BY_HOP | also_dropped
-    for name, value in raw:
-        if name.lower() == b"connection":
+# What never goes to Redmine as the client sent it.
+NOT_FORWARDED = HOP_BY_HOP | FORWARDING
+
+
+class Fields:
+    """A message's header fields, spelled byte for byte as they arrived, with each name lowered
+    once for all the questions the front, the relay and the proxy ask of them."""
+
+    __slots__ = ("_lowered", "raw")
+
+    def __init__(self, raw: RawHeaders) -> None:
+        self.raw = raw
+        self._lowered = [name.lower() for name, _ in raw]
+
+    def __repr__(self) -> str:
+        return f"Fields({self.raw!r})"
+
+    def values(self, lower_name: bytes) -> list[bytes]:
+        """The values of every field of this name, in order."""
+        if lower_name not in self._lowered:
+            return []
+        lowered = self._lowered
+        return [value for at, (_, value) in enumerate(self.raw) if lowered[at] == lower_name]
+
+    def content_length(self) -> int | None:
+        for value in self.values(b"content-length"):
+            return int(value) if value.strip().isdigit() else None
+        return None
+
+    def end_to_end(self, dropped: frozenset[bytes] = HOP_BY_HOP) -> list[tuple[bytes, bytes]]:
+        """The fields minus `dropped` and those the message's Connection field lists."""
+        for value in self.values(b"connection"):
             listed = {token.strip().lower() for token in value.split(b",")}
             dropped = dropped | (listed - FRAMING)
-    return [(name, value) for name, value in raw if name.lower() not in dropped]
+        lowered = self._lowered
+        return [field for at, field in enumerate(self.raw) if lowered[at] not in dropped]
 
 
-def values_of(raw: RawHeaders, lower_name: bytes) -> list[bytes]:
-    return [value for name, value in raw if name.lower() == lower_name]
-
-
-def content_length(raw: RawHeaders) -> int | None:
-    for value in values_of(raw, b"content-length"):
-        return int(value) if value.strip().isdigit() else None
-    return None
+def field_size(name: bytes, value: bytes) -> int:
+    """The bytes one field takes on the wire, near enough: "name: value" and its line end."""
+    return len(name) + len(value) + 4
 
 
 def message_head(first_line: bytes, raw: RawHeaders) -> bytes:
     """A message head ready for the wire: its first line, then the headers, then the blank line."""
-    lines = [first_line]
-    lines.extend(name + b": " + value for name, value in raw)
-    lines.append(b"\r\n")
-    return b"\r\n".join(lines)
+    fields = b"".join([name + b": " + value + b"\r\n" for name, value in raw])
+    return first_line + b"\r\n" + fields + b"\r\n"

@@ -2,8 +2,10 @@
 
 import enum
 
+from gateway.transitions import Lifecycle
 
-class Exchange(enum.Enum):
+
+class Exchange(Lifecycle):
     """Where one request and its answer are."""
 
     NONE = enum.auto()  # none under way: a fresh connection, or the last answer has ended
@@ -12,7 +14,7 @@ class Exchange(enum.Enum):
     BODY = enum.auto()  # the final head has arrived; its body is coming
 
 
-class Link(enum.Enum):
+class Link(Lifecycle):
     """The connection itself."""
 
     OPEN = enum.auto()

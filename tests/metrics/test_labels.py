@@ -10,6 +10,7 @@ from gateway.analytics import views as analytics_views
 from gateway.front.request import IncomingRequest
 from gateway.metrics.labels import ANALYTICS_PATHS, ROUTES, method_label, route_of
 from gateway.proxy.routing import Destination, destination
+from gateway.relay.headers import Fields
 
 
 def request(method: str, target: bytes) -> IncomingRequest:
@@ -17,7 +18,7 @@ def request(method: str, target: bytes) -> IncomingRequest:
         method=method,
         target=target,
         http_version="1.1",
-        raw_headers=[(b"Host", b"gw")],
+        raw_headers=Fields([(b"Host", b"gw")]),
         keeps_alive=True,
         body=None,
         is_chunked=False,
