@@ -18,6 +18,10 @@ from gateway.settings import Settings
 from tests.conftest import GatewayClient, ServedGateway
 from tests.fakes.raw_upstream import RawAnswer, RawUpstream
 from tests.front_wire import FakeTransport, Wire
+from tests.loop_clock import settle
+
+# How long a condition nothing signals is polled for.
+WAIT_S = 5.0
 
 
 async def test_time_spent_on_a_slow_client_does_not_count_against_redmine(
@@ -182,8 +186,7 @@ async def test_a_large_body_in_one_read_is_not_taken_for_a_large_head() -> None:
         b"POST /big HTTP/1.1\r\nHost: gw\r\nContent-Length: %d\r\n\r\n%b" % (len(body), body)
         + b"GET /next HTTP/1.1\r\nHost: gw\r\n\r\n"
     )
-    for _ in range(20):
-        await asyncio.sleep(0.01)
+    await settle(lambda: len(answered) == 2, turns=1000)
     assert answered == [("POST", body), ("GET", b"")]
 
 
@@ -196,14 +199,14 @@ async def test_a_client_gone_before_its_answer_is_logged_as_499(
     with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
         writer.write(b"PUT /leaving HTTP/1.1\r\nHost: gw\r\nContent-Length: 10\r\n\r\nhalf")
         await writer.drain()
-        await asyncio.sleep(0.1)
+        # The gateway has opened its connection to Redmine: the request is being answered.
+        await raw_upstream.wait_until(lambda: raw_upstream.connections == 1)
         writer.transport.abort()
         lines: list[str] = []
-        for _ in range(50):
-            await asyncio.sleep(0.05)
-            lines = [r.getMessage() for r in caplog.records if r.name == ACCESS_LOGGER]
-            if lines:
-                break
+        async with asyncio.timeout(WAIT_S):
+            while not lines:
+                await asyncio.sleep(0.01)
+                lines = [r.getMessage() for r in caplog.records if r.name == ACCESS_LOGGER]
     assert len(lines) == 1
     assert "method=PUT target=/leaving status=499 bytes=0 " in lines[0]
 

@@ -10,6 +10,7 @@ from gateway.relay.answer import UpstreamClosed
 from gateway.relay.connection import UpstreamConnection
 from gateway.relay.pool import ConnectionPool, Origin
 from tests.fakes.raw_upstream import RawUpstream
+from tests.loop_clock import settle
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ async def test_a_waiter_cancelled_after_its_wake_up_passes_the_turn_on(
     await exchange(held)  # so that it goes back to the pool idle, not closed
     first = asyncio.create_task(pool.acquire())
     second = asyncio.create_task(pool.acquire())
-    await asyncio.sleep(0.01)  # both wait: the one connection allowed is taken
+    await settle(lambda: pool.waiting_count == 2)  # the one connection allowed is taken
     assert not first.done() and not second.done()
     pool.release(held)
     first.cancel()  # its deadline, say, fires before it runs
@@ -50,7 +51,7 @@ async def test_a_waiter_cancelled_after_its_wake_up_passes_the_turn_on(
 async def test_no_more_connections_than_the_limit(pool: ConnectionPool) -> None:
     held = await pool.acquire()
     waiting = asyncio.create_task(pool.acquire())
-    await asyncio.sleep(0.05)
+    await settle(lambda: pool.waiting_count == 1)
     assert not waiting.done()
     pool.release(held)
     connection = await asyncio.wait_for(waiting, 2.0)
@@ -64,7 +65,7 @@ async def test_a_connection_idle_too_long_is_not_reused(raw_upstream: RawUpstrea
         connection = await pool.acquire()
         await exchange(connection)
         pool.release(connection)
-        await asyncio.sleep(0.1)  # Redmine may be closing it by now
+        connection.idle_since -= 1.0  # idle for longer than idle_expiry_s, without waiting
         fresh = await pool.acquire()
         assert fresh is not connection
         pool.release(fresh)
@@ -84,7 +85,7 @@ async def test_a_waiter_at_close_gets_an_error_and_nothing_new_is_opened(
 ) -> None:
     held = await pool.acquire()
     waiting = asyncio.create_task(pool.acquire())
-    await asyncio.sleep(0.01)  # it waits: the one connection allowed is taken
+    await settle(lambda: pool.waiting_count == 1)  # the one connection allowed is taken
     assert not waiting.done()
     await pool.close()
     pool.release(held)  # the request in hand ends after the pool closed
@@ -98,7 +99,7 @@ async def test_a_connection_made_while_the_pool_closes_is_closed_not_handed_out(
     pool: ConnectionPool, raw_upstream: RawUpstream
 ) -> None:
     connecting = asyncio.create_task(pool.acquire())
-    await asyncio.sleep(0)  # it is connecting now
+    await settle(lambda: pool.opening_count == 1)
     await pool.close()
     with pytest.raises(UpstreamClosed):
         await asyncio.wait_for(connecting, 2.0)

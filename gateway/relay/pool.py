@@ -54,6 +54,15 @@ class ConnectionPool:
         """Connections open and lent out (an idle one is open too, until it is taken or ends)."""
         return len(self._open) - len(self._idle)
 
+    @property
+    def waiting_count(self) -> int:
+        """Requests waiting for a connection (all allowed are lent out or opening)."""
+        return len(self._waiters)
+
+    @property
+    def opening_count(self) -> int:
+        return self._connecting
+
     async def acquire(self, timeout_s: float | None = None) -> UpstreamConnection:
         """A connection ready for one exchange; waiting for one (or for it to connect) takes at
         most `timeout_s`."""
