@@ -81,9 +81,14 @@ def free_port() -> int:
 
 
 def wait_until_ready(
-    children: Children, name: str, proc: subprocess.Popen[bytes], port: int, path: str
+    children: Children,
+    name: str,
+    proc: subprocess.Popen[bytes],
+    port: int,
+    path: str,
+    timeout_s: float = START_TIMEOUT_S,
 ) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"{name} exited with {proc.returncode}:\n{children.log_tail(name)}")
@@ -97,4 +102,4 @@ def wait_until_ready(
         finally:
             conn.close()
         time.sleep(0.05)
-    raise RuntimeError(f"{name} was not ready in {START_TIMEOUT_S} s:\n{children.log_tail(name)}")
+    raise RuntimeError(f"{name} was not ready in {timeout_s} s:\n{children.log_tail(name)}")
