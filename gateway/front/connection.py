@@ -8,17 +8,15 @@ from typing import cast
 import httptools
 
 from gateway.errors import BadRequest, GatewayError, RequestTimeout
-from gateway.front.heads import HeadTooLarge, parse_refusal, request_from_head
+from gateway.front.heads import HeadInProgress, HeadTooLarge, parse_refusal
 from gateway.front.lingering import LingeringClose
 from gateway.front.open_connections import OpenConnections
 from gateway.front.reading import ReadingPauses
 from gateway.front.request import ClientGone, IncomingRequest, RequestBody
-from gateway.front.request_line import RequestLineWatch
 from gateway.front.request_queue import QueueItem, RequestQueue
 from gateway.front.states import PHASE_MOVES, READING_MOVES, Phase, Reading
 from gateway.front.write_flow import WriteFlow
 from gateway.limits import FrontLimits
-from gateway.relay.headers import field_size
 from gateway.transitions import moved
 
 log = logging.getLogger(__name__)
@@ -58,14 +56,10 @@ class ClientConnection(asyncio.Protocol):
         self._phase = Phase.OPEN
         self._current: IncomingRequest | None = None  # the request being parsed
         self._answering: QueueItem | None = None  # the request being answered
-        self._target: list[bytes] = []
-        self._headers: list[tuple[bytes, bytes]] = []
-        self._fields_size = 0  # the bytes of the fields in self._headers
-        self._head_bytes = 0
+        self._head = HeadInProgress(limits)
         self._head_began = self._loop.time()  # nginx times a connection's first head from accept
         self._messages_begun = 0
         self._lingering: LingeringClose | None = None
-        self._request_line = RequestLineWatch(limits.max_head_bytes)
         self.peer = ""
 
     # ------------------------------------------------------------ asyncio.Protocol
@@ -100,16 +94,11 @@ class ClientConnection(asyncio.Protocol):
             return
         if was_in_head and self._reading in IN_A_HEAD and begun == self._messages_begun:
             # Still the same head, and no end of it in sight.
-            self._head_bytes += len(data)
-            if self._head_bytes > self._limits.max_head_bytes:
+            if self._head.is_over(len(data)):
                 self._stop_parsing(parse_refusal(HeadTooLarge()))
                 return
-        if (
-            self._reading is Reading.IN_HEAD
-            and not self._headers
-            and self._request_line.is_versionless(
-                data, self._parser.get_method(), b"".join(self._target)
-            )
+        if self._reading is Reading.IN_HEAD and self._head.is_versionless(
+            data, self._parser.get_method()
         ):
             self._stop_parsing(BadRequest("The request line carries no HTTP version."))
 
@@ -152,31 +141,19 @@ class ClientConnection(asyncio.Protocol):
             self._head_began = self._loop.time()
             # The wait for a request is now the wait for its head.
             self._queue.move_deadline(self._head_began + self._limits.head_timeout_s)
-        self._target = []
-        self._headers = []
-        self._fields_size = 0
-        self._request_line.begin()
+        self._head.begin()
 
     def on_url(self, part: bytes) -> None:
-        self._target.append(part)
+        self._head.target_part(part)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._headers.append((name, value))
-        self._fields_size += field_size(name, value)
-        if len(self._headers) > self._limits.max_header_fields:
-            raise HeadTooLarge("The request head has too many header fields.")
+        self._head.field(name, value)
 
     def on_headers_complete(self) -> None:
-        headers, fields_size = self._headers, self._fields_size
-        self._headers = []  # trailers, if any, arrive through on_header too: they are dropped
-        request = request_from_head(
+        request = self._head.complete(
             self._parser,
-            b"".join(self._target),
-            headers,
-            fields_size,
             lambda: RequestBody(self._on_body_backlog, self._limits),
             self._loop.time(),
-            self._limits.max_head_bytes,
         )
         self._current = request
         self._read_into(Reading.IN_BODY)
@@ -191,7 +168,7 @@ class ClientConnection(asyncio.Protocol):
             self._current.body.finish()
         self._current = None
         self._read_into(Reading.BETWEEN_MESSAGES)
-        self._head_bytes = 0
+        self._head.ended()
 
     # ------------------------------------------------------------ writing answers
 

@@ -7,7 +7,9 @@ import httptools
 from gateway.errors import BadRequest, GatewayError, HeaderTooLarge, VersionNotSupported
 from gateway.front.host import host_refusal
 from gateway.front.request import IncomingRequest, RequestBody
-from gateway.relay.headers import Fields
+from gateway.front.request_line import RequestLineWatch
+from gateway.limits import FrontLimits
+from gateway.relay.headers import Fields, field_size
 
 
 class HeadTooLarge(Exception):
@@ -100,3 +102,65 @@ def parse_refusal(exc: Exception) -> GatewayError:
     if isinstance(cause, RefusedHead):
         return cause.error
     return BadRequest(f"The request could not be parsed ({exc}).")
+
+
+class HeadInProgress:
+    """The request head being parsed, held to the front's bounds: its target and fields as
+    llhttp reports them, and the reads it has taken so far."""
+
+    def __init__(self, limits: FrontLimits) -> None:
+        self._limits = limits
+        self._target: list[bytes] = []
+        self._fields: list[tuple[bytes, bytes]] = []
+        self._fields_size = 0
+        self._bytes_read = 0
+        self._request_line = RequestLineWatch(limits.max_head_bytes)
+
+    def begin(self) -> None:
+        self._target = []
+        self._fields = []
+        self._fields_size = 0
+        self._request_line.begin()
+
+    def target_part(self, part: bytes) -> None:
+        self._target.append(part)
+
+    def field(self, name: bytes, value: bytes) -> None:
+        self._fields.append((name, value))
+        self._fields_size += field_size(name, value)
+        if len(self._fields) > self._limits.max_header_fields:
+            raise HeadTooLarge("The request head has too many header fields.")
+
+    def is_over(self, read_size: int) -> bool:
+        """Counts a read of a head that has not ended; whether the head is now over the bound
+        (checked per read as well as per head: a line that never ends is not buffered whole)."""
+        self._bytes_read += read_size
+        return self._bytes_read > self._limits.max_head_bytes
+
+    def ended(self) -> None:
+        self._bytes_read = 0
+
+    def is_versionless(self, data: bytes, method: bytes) -> bool:
+        """Whether `data` ends this head's request line without a version (see RequestLineWatch)."""
+        return not self._fields and self._request_line.is_versionless(
+            data, method, b"".join(self._target)
+        )
+
+    def complete(
+        self,
+        parser: httptools.HttpRequestParser,
+        make_body: Callable[[], RequestBody],
+        started: float,
+    ) -> IncomingRequest:
+        """The request; fields that arrive after it (trailers) are collected apart and dropped."""
+        fields, fields_size = self._fields, self._fields_size
+        self._fields, self._fields_size = [], 0
+        return request_from_head(
+            parser,
+            b"".join(self._target),
+            fields,
+            fields_size,
+            make_body,
+            started,
+            self._limits.max_head_bytes,
+        )

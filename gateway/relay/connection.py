@@ -10,8 +10,7 @@ import httptools
 from gateway.limits import RelayLimits
 from gateway.relay.answer import InvalidAnswer, ResponseHead, UpstreamClosed
 from gateway.relay.backlog import Backlog
-from gateway.relay.headers import Fields, field_size
-from gateway.relay.heads import AnswerRefused, announces_body, answer_refusal
+from gateway.relay.heads import AnswerRefused, HeadInProgress, announces_body
 from gateway.relay.states import EXCHANGE_MOVES, LINK_MOVES, Exchange, Link
 from gateway.relay.wakeup import Wakeup
 from gateway.transitions import moved
@@ -38,10 +37,7 @@ class UpstreamConnection(asyncio.Protocol):
         self._wakeup = Wakeup(self._expire)
         self._body = Backlog(limits)
         self._error: BaseException | None = None
-        self._headers: list[tuple[bytes, bytes]] = []
-        self._fields_size = 0  # the bytes of the fields in self._headers
-        self._head_bytes = 0  # read so far while no final head has come (interim ones count)
-        self._reason = b""
+        self._incoming = HeadInProgress(limits)
         self._head: ResponseHead | None = None
         self._exchange = Exchange.NONE
         self._link = Link.OPEN
@@ -76,12 +72,8 @@ class UpstreamConnection(asyncio.Protocol):
             cause = exc.__context__  # what a callback raised, if one did
             self._refuse(str(cause) if isinstance(cause, AnswerRefused) else f"unparseable: {exc}")
         else:
-            if self._head is None:
-                # Checked per read as well as per head: a header line that never ends is
-                # dropped after one read over the bound, not buffered whole.
-                self._head_bytes += len(data)
-                if self._head_bytes > self._limits.max_head_bytes:
-                    self._refuse(f"a head over {self._limits.max_head_bytes} bytes")
+            if self._head is None and (refusal := self._incoming.read(len(data))) is not None:
+                self._refuse(refusal)
 
     def eof_received(self) -> bool:
         return False
@@ -126,48 +118,31 @@ class UpstreamConnection(asyncio.Protocol):
         if self._head is not None:
             # A second answer to one request (or bytes after the end of the first).
             raise AnswerRefused("a second answer to one request")
-        self._headers = []
-        self._fields_size = 0
-        self._reason = b""  # llhttp reports no reason at all for a status line without one
+        self._incoming.begin_message()
 
     def on_status(self, reason: bytes) -> None:
-        self._reason = reason
+        self._incoming.reason = reason
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._headers.append((name, value))
-        self._fields_size += field_size(name, value)
-        if len(self._headers) > self._limits.max_header_fields:
-            raise AnswerRefused(f"more than {self._limits.max_header_fields} header fields")
+        self._incoming.field(name, value)
 
     def on_headers_complete(self) -> None:
         assert self._parser is not None
-        status = self._parser.get_status_code()
-        version = self._parser.get_http_version()
-        fields = Fields(self._headers)
-        refusal = answer_refusal(
-            version, status, self._reason, fields, self._fields_size, self._limits
+        head = self._incoming.complete(
+            self._parser.get_http_version(), self._parser.get_status_code()
         )
-        if refusal is not None:
-            raise AnswerRefused(refusal)
-        if status < 200:
+        if head.status < 200:
             self._move(Exchange.INTERIM)
             return
-        has_body = self._expects_body and status not in (204, 304)
+        has_body = self._expects_body and head.status not in (204, 304)
         # Where Redmine says a body follows that the answer cannot have, its idea of where the
         # answer ends is not the gateway's: bytes may still come, read as the next answer.
         self._keep_alive = self._parser.should_keep_alive() and (
-            has_body or not announces_body(fields)
+            has_body or not announces_body(head.raw_headers)
         )
         self._move(Exchange.BODY)
-        self._head = ResponseHead(
-            status,
-            self._reason,
-            fields,
-            is_framed=bool(fields.values(b"content-length") or fields.values(b"transfer-encoding")),
-        )
+        self._head = head
         self._wake()
-        self._headers = []  # trailers, if any, arrive through on_header too: they are dropped
-        self._fields_size = 0
         if not self._expects_body:
             self._finish_message()
 
@@ -205,7 +180,7 @@ class UpstreamConnection(asyncio.Protocol):
         self._parser = httptools.HttpResponseParser(self)
         self._wakeup.start(timeout_s)
         self._head = None
-        self._head_bytes = 0
+        self._incoming.begin_exchange()
         self._body.clear()
         self._error = None
         self._expects_body = expects_body
