@@ -13,6 +13,7 @@ from gateway.settings import Settings
 from gateway.store.redis import RedisStore
 from gateway.timers.listing import TimeTrackingLister
 from gateway.timers.outbox import OutboxWorker
+from gateway.timers.retention import RetentionSweeper
 from gateway.timers.service import TimerService
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -24,6 +25,7 @@ IDENTITY = web.AppKey("identity", IdentityResolver)
 TIMERS = web.AppKey("timers", TimerService)
 LISTER = web.AppKey("lister", TimeTrackingLister)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
+SWEEPER = web.AppKey("sweeper", RetentionSweeper)
 ENTRY_SOURCE = web.AppKey("entry_source", EntrySource)
 ANALYTICS_CACHE = web.AppKey("analytics_cache", ResultCache)
 METRICS = web.AppKey("metrics", Metrics)

@@ -202,6 +202,12 @@ class Settings(BaseSettings):
         le=3600,
         description="The longest wait between two posts of an entry (they back off from 5 s).",
     )
+    record_retention_days: int = Field(
+        default=400,
+        ge=1,
+        description="Days a recorded timer's record is kept after it is recorded (its start and "
+        "end times for analytics); pending and failed entries are kept until they are recorded.",
+    )
     focus_min_min: int = Field(
         default=25, ge=1, description="The shortest timed stretch that counts as focus time."
     )
