@@ -20,6 +20,7 @@ from gateway.analytics.cache import ResultCache
 from gateway.analytics.source import EntrySource
 from gateway.appkeys import (
     ANALYTICS_CACHE,
+    ANALYTICS_GATE,
     CLOCK,
     ENTRY_SOURCE,
     IDENTITY,
@@ -236,6 +237,7 @@ async def analytics_ctx(app: web.Application) -> AsyncIterator[None]:
         settings.upstream_page_concurrency,
     )
     app[ANALYTICS_CACHE] = ResultCache(store, settings.analytics_cache_ttl_s)
+    app[ANALYTICS_GATE] = asyncio.Semaphore(settings.analytics_concurrency)
     yield
 
 

@@ -1,5 +1,7 @@
 """Every web.AppKey the application reads, in one place."""
 
+import asyncio
+
 import aiohttp
 from aiohttp import web
 
@@ -28,5 +30,6 @@ OUTBOX = web.AppKey("outbox", OutboxWorker)
 SWEEPER = web.AppKey("sweeper", RetentionSweeper)
 ENTRY_SOURCE = web.AppKey("entry_source", EntrySource)
 ANALYTICS_CACHE = web.AppKey("analytics_cache", ResultCache)
+ANALYTICS_GATE = web.AppKey("analytics_gate", asyncio.Semaphore)
 METRICS = web.AppKey("metrics", Metrics)
 OPENAPI = web.AppKey("openapi", bytes)
