@@ -20,6 +20,7 @@ from gateway.analytics.cache import ResultCache
 from gateway.analytics.source import EntrySource
 from gateway.appkeys import (
     ANALYTICS_CACHE,
+    ANALYTICS_GATE,
     CLOCK,
     ENTRY_SOURCE,
     IDENTITY,
@@ -30,6 +31,7 @@ from gateway.appkeys import (
     REDMINE,
     SETTINGS,
     STORE,
+    SWEEPER,
     TIMERS,
     UPSTREAM_SESSION,
 )
@@ -51,6 +53,7 @@ from gateway.timers.outbox import OutboxWorker
 from gateway.timers.outbox_policy import OutboxPolicy
 from gateway.timers.purpose import PurposeResolver
 from gateway.timers.recorder import Recorder
+from gateway.timers.retention import RetentionSweeper
 from gateway.timers.rules import EntryPlan
 from gateway.timers.service import TimerService
 from gateway.timers.tasks import TaskResolver
@@ -59,6 +62,8 @@ log = logging.getLogger(__name__)
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 OUTBOX_POLL_S = 1.0
+# Retention is counted in days: a sweep a minute prunes timers within a minute of their end.
+RETENTION_SWEEP_S = 60.0
 # Lookups of other users' names change rarely and are not security decisions.
 USER_DIRECTORY_TTL_S = 300
 
@@ -87,6 +92,7 @@ def create_app(
     app.cleanup_ctx.append(analytics_ctx)
     if outbox_worker:
         app.cleanup_ctx.append(outbox_worker_ctx)
+        app.cleanup_ctx.append(retention_sweep_ctx)
     app.cleanup_ctx.append(contract_ctx)
     app.add_routes(routes.TABLE)
     return app
@@ -215,6 +221,7 @@ async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
         settings.zone,
     )
     app[OUTBOX] = worker = OutboxWorker(store, recorder, clock)
+    app[SWEEPER] = RetentionSweeper(store, clock)
     app[METRICS].watch_outbox(lambda: worker.counts.redis_errors)
     yield
 
@@ -230,7 +237,16 @@ async def analytics_ctx(app: web.Application) -> AsyncIterator[None]:
         settings.upstream_page_concurrency,
     )
     app[ANALYTICS_CACHE] = ResultCache(store, settings.analytics_cache_ttl_s)
+    app[ANALYTICS_GATE] = asyncio.Semaphore(settings.analytics_concurrency)
     yield
+
+
+async def retention_sweep_ctx(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(app[SWEEPER].run_forever(RETENTION_SWEEP_S), name="retention-sweep")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def outbox_worker_ctx(app: web.Application) -> AsyncIterator[None]:

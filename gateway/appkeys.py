@@ -1,5 +1,7 @@
 """Every web.AppKey the application reads, in one place."""
 
+import asyncio
+
 import aiohttp
 from aiohttp import web
 
@@ -13,6 +15,7 @@ from gateway.settings import Settings
 from gateway.store.redis import RedisStore
 from gateway.timers.listing import TimeTrackingLister
 from gateway.timers.outbox import OutboxWorker
+from gateway.timers.retention import RetentionSweeper
 from gateway.timers.service import TimerService
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -24,7 +27,9 @@ IDENTITY = web.AppKey("identity", IdentityResolver)
 TIMERS = web.AppKey("timers", TimerService)
 LISTER = web.AppKey("lister", TimeTrackingLister)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
+SWEEPER = web.AppKey("sweeper", RetentionSweeper)
 ENTRY_SOURCE = web.AppKey("entry_source", EntrySource)
 ANALYTICS_CACHE = web.AppKey("analytics_cache", ResultCache)
+ANALYTICS_GATE = web.AppKey("analytics_gate", asyncio.Semaphore)
 METRICS = web.AppKey("metrics", Metrics)
 OPENAPI = web.AppKey("openapi", bytes)

@@ -202,6 +202,25 @@ class Settings(BaseSettings):
         le=3600,
         description="The longest wait between two posts of an entry (they back off from 5 s).",
     )
+    record_retention_days: int = Field(
+        default=400,
+        ge=1,
+        description="Days a recorded timer's record is kept after it is recorded (its start and "
+        "end times for analytics); pending and failed entries are kept until they are recorded.",
+    )
+    analytics_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Analytics answers computed at once by one process; more wait for a turn "
+        "(within GATEWAY_APP_TIMEOUT_S, then 504). Answers from the cache never wait.",
+    )
+    analytics_timeline_max_entries: int = Field(
+        default=20_000,
+        ge=1,
+        description="The most entries one timeline answer covers; a range with more answers "
+        "422 (ask for a shorter range, a project or fewer users).",
+    )
     focus_min_min: int = Field(
         default=25, ge=1, description="The shortest timed stretch that counts as focus time."
     )

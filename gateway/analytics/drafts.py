@@ -6,10 +6,18 @@ from typing import NamedTuple
 
 from gateway.analytics.facts import NO_ISSUE_FACTS, FactFinder, IssueFacts
 from gateway.analytics.records import Entry, Person
+from gateway.errors import ValidationFailed
 from gateway.redmine.models import TimeEntryRow
 from gateway.store.redis import RedisStore
 from gateway.timers.listing import is_owned_by
 from gateway.timers.models import Timer
+
+
+class TooManyEntries(ValidationFailed):
+    def __init__(self, limit: int) -> None:
+        message = f"The range covers more than {limit} entries, the most one answer shows."
+        hint = "Ask for a shorter range (start/end or period), one project_slug or fewer users."
+        super().__init__(message, {"period": [hint]})
 
 
 class Draft(NamedTuple):
@@ -33,8 +41,16 @@ class PageReader:
     each row becomes an entry at once when its person and issue are known already (so little is
     left to do once the last page is in), else a draft until then. Rows are not kept."""
 
-    def __init__(self, store: RedisStore, zone: dt.tzinfo, facts: FactFinder) -> None:
+    def __init__(
+        self,
+        store: RedisStore,
+        zone: dt.tzinfo,
+        facts: FactFinder,
+        max_entries: int | None = None,
+    ) -> None:
         self._store = store
+        self._max_entries = max_entries
+        self._count = 0
         self._zone = zone
         self._facts = facts
         # By page offset: the entries built, and the drafts with the place each goes in.
@@ -44,6 +60,10 @@ class PageReader:
         self._timed_users: dict[int, bool] = {}
 
     async def consume(self, offset: int, rows: list[TimeEntryRow]) -> None:
+        self._count += len(rows)
+        if self._max_entries is not None and self._count > self._max_entries:
+            # Raised while pages still arrive: the rest are cancelled, none is kept.
+            raise TooManyEntries(self._max_entries)
         timers = await self._timers_behind(rows)
         facts = self._facts
         for user_id, name in {row.user_id: row.user_name for row in rows}.items():

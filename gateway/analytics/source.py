@@ -55,12 +55,15 @@ class EntrySource:
         self._zone = zone
         self._concurrency = concurrency
 
-    async def entries(self, caller: Caller, scope: Scope) -> list[Entry]:
+    async def entries(
+        self, caller: Caller, scope: Scope, max_entries: int | None = None
+    ) -> list[Entry]:
         """The caller's view of the scope's entries, in Redmine's order, then their running
         timer when it is in scope.
 
         All of Redmine's pages are read (PAGE_LIMIT entries each, concurrently after the first);
-        each page is read as it arrives, while people and issues are looked up alongside.
+        each page is read as it arrives, while people and issues are looked up alongside. With
+        `max_entries`, more entries than that is TooManyEntries (422), raised as pages arrive.
         """
         started = time.perf_counter()
         running = await self._running(caller, scope)
@@ -68,7 +71,7 @@ class EntrySource:
         async with finder:
             if running is not None:
                 finder.see_issues([running.issue_id])
-            pages = PageReader(self._store, self._zone, finder)
+            pages = PageReader(self._store, self._zone, finder, max_entries)
             await self._redmine.time_entry_rows(
                 caller.api_key, params(caller, scope), pages.consume
             )

@@ -26,7 +26,8 @@ from gateway.analytics.cache import Answer
 from gateway.analytics.query import AnalyticsQuery, date_range
 from gateway.analytics.records import DateRange, Entry
 from gateway.analytics.source import Scope
-from gateway.appkeys import ANALYTICS_CACHE, CLOCK, ENTRY_SOURCE, SETTINGS
+from gateway.appkeys import ANALYTICS_CACHE, ANALYTICS_GATE, CLOCK, ENTRY_SOURCE, SETTINGS
+from gateway.identity import Caller
 from gateway.timers.views import caller_of
 
 log = logging.getLogger(__name__)
@@ -78,11 +79,17 @@ async def productivity(request: web.Request) -> web.Response:
 
 
 async def timeline(request: web.Request) -> web.Response:
-    return await answer(request, "timeline", render_timeline)
+    limit = request.app[SETTINGS].analytics_timeline_max_entries
+    return await answer(request, "timeline", render_timeline, max_entries=limit)
 
 
 async def answer(
-    request: web.Request, endpoint: str, render: Render, *, csv_allowed: bool = False
+    request: web.Request,
+    endpoint: str,
+    render: Render,
+    *,
+    csv_allowed: bool = False,
+    max_entries: int | None = None,
 ) -> web.Response:
     """Cached when the same caller asked the same thing moments ago; computed otherwise."""
     caller = await caller_of(request)
@@ -100,19 +107,38 @@ async def answer(
     slot = await cache.slot(caller, endpoint, ask.fingerprint())
     found = await cache.get(slot)
     if found is None:
-        scope = Scope(days=ask.days, project_slug=query.project_slug, users=query.users)
-        entries = await request.app[ENTRY_SOURCE].entries(caller, scope)
-        started = time.perf_counter()
-        # Tens of thousands of entries take a while to sum: off the event loop.
-        found = await asyncio.to_thread(render, entries, ask)
-        log.debug(
-            "analytics computed endpoint=%s entries=%s ms=%.0f",
-            endpoint,
-            len(entries),
-            (time.perf_counter() - started) * 1000,
-        )
-        await cache.put(slot, found)
+        # A bounded number of computations at once (each holds its range's entries); the
+        # others wait their turn, within the request's own deadline (GATEWAY_APP_TIMEOUT_S).
+        async with request.app[ANALYTICS_GATE]:
+            # The same question may have been answered while this one waited.
+            found = await cache.get(slot)
+            if found is None:
+                found = await compute_answer(request, ask, caller, endpoint, render, max_entries)
+                await cache.put(slot, found)
     return response_of(found)
+
+
+async def compute_answer(
+    request: web.Request,
+    ask: Ask,
+    caller: Caller,
+    endpoint: str,
+    render: Render,
+    max_entries: int | None,
+) -> Answer:
+    query = ask.query
+    scope = Scope(days=ask.days, project_slug=query.project_slug, users=query.users)
+    entries = await request.app[ENTRY_SOURCE].entries(caller, scope, max_entries)
+    started = time.perf_counter()
+    # Tens of thousands of entries take a while to sum: off the event loop.
+    found = await asyncio.to_thread(render, entries, ask)
+    log.debug(
+        "analytics computed endpoint=%s entries=%s ms=%.0f",
+        endpoint,
+        len(entries),
+        (time.perf_counter() - started) * 1000,
+    )
+    return found
 
 
 def wants_csv(request: web.Request, query: AnalyticsQuery) -> bool:

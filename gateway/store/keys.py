@@ -55,6 +55,11 @@ class Keys:
     def entry_timers(self) -> str:
         return f"{self.prefix}:entry-timer"
 
+    def settled(self) -> str:
+        """The recorded timers by when their records expire (on the gateway's clock), so their
+        indexes and entry mappings are pruned with them."""
+        return f"{self.prefix}:timers:settled"
+
     def analytics_generation(self, user_id: int) -> str:
         return f"{self.prefix}:analytics-generation:{user_id}"
 

@@ -29,6 +29,21 @@ class Versioned:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long a recorded timer's record is kept: until a moment on the gateway's clock (when
+    the sweep prunes it with its indexes), and as a TTL on the record itself (Redis's clock)."""
+
+    until: dt.datetime
+    ttl: dt.timedelta
+
+
+@dataclass(frozen=True)
+class Pruned:
+    seen: int
+    pruned: int
+
+
+@dataclass(frozen=True)
 class TimerCounts:
     running: int
     outbox_depth: int
@@ -61,6 +76,18 @@ def score(moment: dt.datetime) -> float:
     return moment.timestamp()
 
 
+def settled_member(timer: Timer) -> str:
+    """A recorded timer in the settled timers: its id, its user's and its entries' ids, so it
+    can be pruned from every index without its record."""
+    entries = ",".join(str(e) for e in timer.redmine_time_entry_ids)
+    return f"{timer.id}:{timer.user.id}:{entries}"
+
+
+def parsed_member(member: str) -> tuple[int, int, list[int]]:
+    timer_id, user_id, entries = member.split(":")
+    return int(timer_id), int(user_id), [int(e) for e in entries.split(",") if e]
+
+
 class RedisStore:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self._redis = redis
@@ -72,6 +99,7 @@ class RedisStore:
         self._lock_posting = redis.register_script(scripts.LOCK_POSTING)
         self._release_posting = redis.register_script(scripts.RELEASE_POSTING)
         self._set_aside = redis.register_script(scripts.SET_ASIDE)
+        self._prune = redis.register_script(scripts.PRUNE_SETTLED)
 
     async def is_reachable(self) -> bool:
         return bool(await self._redis.ping())
@@ -141,15 +169,30 @@ class RedisStore:
         return [Timer.model_validate_json(raw) for raw in await pipe.execute() if raw]
 
     async def save_timer(
-        self, read: Versioned, timer: Timer, *, outbox: OutboxChange = "keep"
+        self,
+        read: Versioned,
+        timer: Timer,
+        *,
+        outbox: OutboxChange = "keep",
+        retention: Retention | None = None,
     ) -> Versioned:
-        """Writes `timer` if nobody changed it since `read`; raises TimerChanged otherwise."""
+        """Writes `timer` if nobody changed it since `read`; raises TimerChanged otherwise.
+
+        A recorded timer is written with its `retention`: its record expires then, and the
+        sweep prunes its indexes with it. Any other status keeps the record for good.
+        """
         if outbox == "keep":
             outbox_arg = ""
         elif outbox == "remove":
             outbox_arg = "-"
         else:
             outbox_arg = str(score(outbox))
+        settled: list[str | int | float] = ["", "", ""]
+        if timer.status == "recorded":
+            if retention is None:
+                raise ValueError("a recorded timer is saved with its retention")
+            ttl_ms = max(1, int(retention.ttl.total_seconds() * 1000))
+            settled = [settled_member(timer), score(retention.until), ttl_ms]
         written: int = await self._save(
             keys=[
                 self._keys.timer(timer.id),
@@ -158,6 +201,7 @@ class RedisStore:
                 self._keys.entry_timers(),
                 self._keys.outbox_since(),
                 self._keys.running_timers(),
+                self._keys.settled(),
             ],
             args=[
                 read.version,
@@ -166,6 +210,7 @@ class RedisStore:
                 timer.id,
                 "1" if timer.status != "running" else "0",
                 outbox_arg,
+                *settled,
                 *timer.redmine_time_entry_ids,
             ],
         )
@@ -184,12 +229,40 @@ class RedisStore:
                 self._keys.entry_timers(),
                 self._keys.outbox_since(),
                 self._keys.running_timers(),
+                self._keys.settled(),
                 *self._fingerprint_key(timer),
             ],
-            args=[read.version, timer.id, *timer.redmine_time_entry_ids],
+            args=[read.version, timer.id, settled_member(timer), *timer.redmine_time_entry_ids],
         )
         if not discarded:
             raise TimerChanged(timer.id)
+
+    async def prune_settled(self, now: dt.datetime, limit: int) -> Pruned:
+        """Removes up to `limit` recorded timers whose retention ended by `now`, each with its
+        place in its user's timers and its entries' mappings (one script each, one round trip)."""
+        members = await self._redis.zrangebyscore(
+            self._keys.settled(), "-inf", score(now), start=0, num=limit
+        )
+        if not members:
+            return Pruned(0, 0)
+        pipe = self._redis.pipeline(transaction=False)
+        for member in members:
+            timer_id, user_id, entry_ids = parsed_member(str(member))
+            await self._prune(
+                keys=[
+                    self._keys.settled(),
+                    self._keys.timer(timer_id),
+                    self._keys.user_timers(user_id),
+                    self._keys.entry_timers(),
+                ],
+                args=[str(member), score(now), timer_id, *entry_ids],
+                client=pipe,
+            )
+        pruned = await pipe.execute()
+        return Pruned(len(members), sum(int(n) for n in pruned))
+
+    async def settled_count(self) -> int:
+        return int(await self._redis.zcard(self._keys.settled()))
 
     async def users_with_timers(self, user_ids: Sequence[int]) -> set[int]:
         """Those of `user_ids` who have any timer at all (running, or recorded long ago)."""

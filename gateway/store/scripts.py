@@ -27,10 +27,13 @@ return ''
 """
 
 # Compare-and-set on the timer's version, so that of two concurrent writers only one wins.
-# KEYS: timer, running pointer, outbox, entry->timer map, outbox entry times, running timers
+# KEYS: timer, running pointer, outbox, entry->timer map, outbox entry times, running timers,
+#       settled timers
 # ARGV: expected version, json, status, id, "1" to clear the running pointer,
 #       outbox: "" keep, "-" remove, else the next attempt's score (the first one, when the
-#       entry enters the outbox, is its entry time); then Redmine entry ids
+#       entry enters the outbox, is its entry time); a recorded timer's member of the settled
+#       timers (else ""), when it expires there (the gateway's clock) and its record's TTL in ms;
+#       then Redmine entry ids
 # Returns 1 when written, 0 when the timer changed (or vanished) meanwhile.
 SAVE_TIMER = """
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
@@ -49,25 +52,54 @@ if ARGV[3] == 'running' then
 else
   redis.call('SREM', KEYS[6], ARGV[4])
 end
-for i = 7, #ARGV do redis.call('HSET', KEYS[4], ARGV[i], ARGV[4]) end
+if ARGV[7] ~= '' then
+  redis.call('ZADD', KEYS[7], ARGV[8], ARGV[7])
+  redis.call('PEXPIRE', KEYS[1], ARGV[9])
+else
+  redis.call('PERSIST', KEYS[1])
+end
+for i = 10, #ARGV do redis.call('HSET', KEYS[4], ARGV[i], ARGV[4]) end
 return 1
 """
 
 # KEYS: timer, running pointer, user's timers, outbox, entry->timer map, outbox entry times,
-#       running timers, and for a manual entry the key of its fingerprint (a new entry alike may
-#       then be made)
-# ARGV: expected version, id, then the Redmine entry ids it owned
+#       running timers, settled timers, and for a manual entry the key of its fingerprint (a new
+#       entry alike may then be made)
+# ARGV: expected version, id, its member of the settled timers, then the Redmine entry ids it
+#       owned
 DISCARD_TIMER = """
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
-if KEYS[8] and redis.call('GET', KEYS[8]) == ARGV[2] then redis.call('DEL', KEYS[8]) end
+if KEYS[9] and redis.call('GET', KEYS[9]) == ARGV[2] then redis.call('DEL', KEYS[9]) end
 if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
 redis.call('ZREM', KEYS[3], ARGV[2])
 redis.call('ZREM', KEYS[4], ARGV[2])
 redis.call('ZREM', KEYS[6], ARGV[2])
 redis.call('SREM', KEYS[7], ARGV[2])
-for i = 3, #ARGV do
+redis.call('ZREM', KEYS[8], ARGV[3])
+for i = 4, #ARGV do
   if redis.call('HGET', KEYS[5], ARGV[i]) == ARGV[2] then redis.call('HDEL', KEYS[5], ARGV[i]) end
+end
+return 1
+"""
+
+# A recorded timer whose retention ended: its record, its place in its user's timers and its
+# entries' mappings go together. The member names the user and the entries, so the indexes are
+# pruned even when Redis expired the record first. A record that is no longer recorded (never
+# expected) is kept and only leaves the settled timers.
+# KEYS: settled timers, timer, user's timers, entry->timer map
+# ARGV: member, now (the gateway's clock), id, then the Redmine entry ids
+# Returns 1 when pruned, 0 when not due (or pruned already).
+PRUNE_SETTLED = """
+local due = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not due or tonumber(due) > tonumber(ARGV[2]) then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+local status = redis.call('HGET', KEYS[2], 'status')
+if status and status ~= 'recorded' then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('ZREM', KEYS[3], ARGV[3])
+for i = 4, #ARGV do
+  if redis.call('HGET', KEYS[4], ARGV[i]) == ARGV[3] then redis.call('HDEL', KEYS[4], ARGV[i]) end
 end
 return 1
 """

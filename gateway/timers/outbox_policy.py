@@ -19,6 +19,7 @@ BUSY_RETRY = dt.timedelta(seconds=1)
 # Redmine's clock and ours may differ: an entry made by an unconfirmed post is searched for from
 # this long before that post went out.
 CLOCK_SKEW = dt.timedelta(minutes=10)
+DEFAULT_RECORD_RETENTION = dt.timedelta(days=400)
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class OutboxPolicy:
     max_attempts: int
     max_age: dt.timedelta
     entry_field_id: int | None = None
+    # How long a recorded entry's timer is kept once it leaves the outbox.
+    record_retention: dt.timedelta = DEFAULT_RECORD_RETENTION
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -37,6 +40,7 @@ class OutboxPolicy:
             max_attempts=settings.outbox_max_attempts,
             max_age=dt.timedelta(hours=settings.outbox_max_age_h),
             entry_field_id=settings.entry_field_id,
+            record_retention=dt.timedelta(days=settings.record_retention_days),
         )
 
     @property

@@ -21,7 +21,7 @@ from gateway.errors import (
 )
 from gateway.redmine.client import RedmineClient
 from gateway.secrets import KeyVault, SealBroken
-from gateway.store.redis import RedisStore, TimerChanged, Versioned
+from gateway.store.redis import RedisStore, Retention, TimerChanged, Versioned
 from gateway.timers.adoption import EntryFinder, draft
 from gateway.timers.models import FailureReason, PostResult, Timer
 from gateway.timers.outbox_policy import BUSY_RETRY, OutboxPolicy
@@ -255,8 +255,13 @@ class Recorder:
                 "unconfirmed_since": None if is_confirmed else timer.unconfirmed_since,
             }
         )
+        retention = Retention(
+            self._clock.now() + self._policy.record_retention, self._policy.record_retention
+        )
         try:
-            saved = (await self._store.save_timer(read, settled, outbox="remove")).timer
+            saved = (
+                await self._store.save_timer(read, settled, outbox="remove", retention=retention)
+            ).timer
         except TimerChanged:
             return (await self._store.timer(timer.id)).timer
         if status == "recorded":

@@ -263,8 +263,12 @@ class TimerService:
         timer_id = (await self._store.timer_ids_of_entries([entry_id])).get(entry_id)
         if timer_id is not None:
             # Posted by one of the caller's timers: delete the timer, so no record dangles.
-            await self.delete(caller, timer_id)
-            return
+            try:
+                await self.delete(caller, timer_id)
+                return
+            except NotFound:
+                # Its record expired (retention) before the sweep pruned the mapping.
+                log.info("entry's timer expired entry=%s timer=%s", entry_id, timer_id)
         try:
             await self._redmine.delete_time_entry(caller.api_key, entry_id)
         finally:

@@ -143,7 +143,8 @@ async def poll_until_recorded(client: GatewayClient, api_key: str, timer_id: int
 
 
 def permanent_key_pattern(prefix: str) -> re.Pattern[str]:
-    """The keys meant to outlive any TTL: timers, their indexes and the outbox."""
+    """The keys meant to outlive any TTL: timers (but recorded ones), their indexes and the
+    outbox."""
     keys, some_id = Keys(prefix), 987654321
     shapes = [
         keys.timer_ids(),
@@ -151,11 +152,22 @@ def permanent_key_pattern(prefix: str) -> re.Pattern[str]:
         keys.outbox_since(),
         keys.running_timers(),
         keys.entry_timers(),
+        keys.settled(),
         keys.timer(some_id),
         keys.running(some_id),
         keys.user_timers(some_id),
     ]
     return re.compile("|".join(re.escape(s).replace(str(some_id), r"\d+") for s in shapes))
+
+
+def timer_record_pattern(prefix: str) -> re.Pattern[str]:
+    some_id = 987654321
+    return re.compile(re.escape(Keys(prefix).timer(some_id)).replace(str(some_id), r"\d+"))
+
+
+async def is_recorded(redis: Redis, name: str) -> bool:
+    """A recorded timer's record expires after the retention; every other one is kept."""
+    return bool(await redis.hget(name, "status") == "recorded")
 
 
 async def values_of(redis: Redis, key: str) -> list[str]:
@@ -182,15 +194,20 @@ async def audit_keys(cluster: Cluster, secrets: list[str]) -> dict[str, int]:
     (the caches, any lock) expires, and no raw API key appears in a key's name or value.
     """
     permanent = permanent_key_pattern(cluster.prefix)
+    record = timer_record_pattern(cluster.prefix)
     async with Redis.from_url(cluster.redis_url, decode_responses=True) as redis:
         names = [str(name) async for name in redis.scan_iter(count=500)]
         ttls = {name: int(await redis.ttl(name)) for name in names}
         values = {name: await values_of(redis, name) for name in names}
+        recorded = {n for n in names if record.fullmatch(n) and await is_recorded(redis, n)}
     assert names, "the flows left nothing in Redis"
     outside = [name for name in names if not name.startswith(f"{cluster.prefix}:")]
     assert not outside, f"keys outside the prefix: {outside}"
+    retention_s = cluster.settings().record_retention_days * 86_400
     for name, ttl in ttls.items():
-        if permanent.fullmatch(name):
+        if name in recorded:
+            assert 0 < ttl <= retention_s, f"recorded {name} expires in {ttl} s"
+        elif permanent.fullmatch(name):
             assert ttl == -1, f"{name} is permanent but expires in {ttl} s"
         else:
             assert ttl > 0, f"{name} is not a timer or its index, yet never expires"
