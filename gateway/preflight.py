@@ -8,6 +8,7 @@ from typing import Any
 
 import aiohttp
 from redis.asyncio import Redis
+from redis.asyncio.sentinel import MasterNotFoundError
 from redis.exceptions import RedisError, ResponseError
 from yarl import URL
 
@@ -71,7 +72,9 @@ async def redis_findings(settings: Settings) -> AsyncIterator[Finding]:
             snapshots = await snapshot_schedule(client)
         except RedisError as exc:
             where = redis_target(settings)
-            yield Finding(Outcome.FAIL, "redis", f"not reachable at {where}: {exc}")
+            # redis-py's own message lists every Sentinel client's repr: too long for a line.
+            reason = "no Sentinel names it" if isinstance(exc, MasterNotFoundError) else exc
+            yield Finding(Outcome.FAIL, "redis", f"not reachable at {where}: {reason}")
             return
         where = redis_address(settings, client)
     yield Finding(Outcome.OK, "redis", f"reachable at {where}, version {server['redis_version']}")
