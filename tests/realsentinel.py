@@ -185,7 +185,9 @@ async def running_sentinel_set(
             # Just after a full sync a replica may not acknowledge writes (WAIT) until its first
             # periodic ACK, about a second later: ready means it does.
             await eventually(
-                lambda: _acknowledged(master, replicas), READY_TIMEOUT_S, "writes acknowledged"
+                partial(acknowledges_writes, master, replicas),
+                READY_TIMEOUT_S,
+                "writes acknowledged",
             )
             watching = [
                 f"sentinel monitor {MASTER_NAME} {HOST} {master.port} {quorum}",
@@ -212,7 +214,7 @@ async def running_sentinel_set(
         await asyncio.to_thread(shutil.rmtree, root, True)
 
 
-async def _acknowledged(server: RedisServer, count: int) -> bool:
+async def acknowledges_writes(server: RedisServer, count: int) -> bool:
     async with Redis(host=HOST, port=server.port, decode_responses=True) as client:
         pipe = client.pipeline(transaction=False)
         pipe.set("realsentinel:ready", "1")

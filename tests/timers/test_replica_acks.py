@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import signal
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from pytest_aiohttp import AiohttpClient
@@ -13,12 +14,20 @@ from redis.asyncio import Redis
 
 from gateway.app import create_app
 from gateway.appkeys import OUTBOX
+from gateway.store import replication
 from gateway.store.keys import Keys
 from tests.clock import ManualClock
 from tests.conftest import GatewayClient
 from tests.fakes.redmine_api import FakeRedmineApi
-from tests.realredis import HOST, RedisServer, running_redis
-from tests.realsentinel import SentinelSet, eventually, online_replica_ports, running_sentinel_set
+from tests.ports import free_port
+from tests.realredis import HOST, RedisServer, redis_server_binary, running_redis
+from tests.realsentinel import (
+    SentinelSet,
+    acknowledges_writes,
+    eventually,
+    online_replica_ports,
+    running_sentinel_set,
+)
 from tests.timers.replicas import (
     ALICE_ID,
     ISSUE,
@@ -189,3 +198,44 @@ async def test_a_replica_that_went_away_is_not_waited_for(
     status, stopped = await stop(client, cluster.key_of("bob"), timer_id)
     assert (status, stopped["data"]["status"]) == (200, "recorded"), stopped
     assert await wait_calls(servers.master.url) == waits + 1
+
+
+async def test_a_replica_that_joins_is_waited_for_once_the_count_is_read_again(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    redmine_api: FakeRedmineApi,
+    clock: ManualClock,
+    aiohttp_client: AiohttpClient,
+) -> None:
+    async with running_redis() as master:
+        cluster = Cluster(master.url, redmine_api, clock, unique_prefix(), aiohttp_client)
+        client = await replica_of(cluster)
+        key = cluster.key_of("alice")
+        timer_id = await started(client, key)
+        assert await wait_calls(master.url) == 0
+        joining = RedisServer(
+            redis_server_binary(),
+            tmp_path,
+            free_port(),
+            append_only=False,
+            extra_args=("--replicaof", HOST, str(master.port)),
+        )
+        try:
+            assert await joining.start()
+
+            await eventually(
+                lambda: acknowledges_writes(master, 1),
+                REPLICA_GONE_TIMEOUT_S,
+                "the replica is online and acknowledges writes",
+            )
+            # Instead of the next second: the count is read again on this very write.
+            monkeypatch.setattr(replication, "REPLICAS_CHECK_S", 0.0)
+            clock.advance(minutes=15)
+            status, stopped = await stop(client, key, timer_id)
+            assert status == 200, stopped
+            assert await wait_calls(master.url) > 0
+            recorded = await timer_json(joining, cluster.prefix, timer_id)
+            assert recorded is not None and '"status":"recorded"' in recorded
+        finally:
+            await client.close()
+            await joining.stop()
