@@ -153,7 +153,7 @@ class Settings(BaseSettings):
         min_length=16,
         description="Secret (16+ characters, shared by all replicas) that encrypts API keys of "
         "entries waiting to be posted and keys the hashes of API keys; required with "
-        "GATEWAY_REDIS_URL, random per process otherwise.",
+        "GATEWAY_REDIS_URL or GATEWAY_REDIS_SENTINELS, random per process otherwise.",
     )
     identity_ttl_s: int = Field(
         default=60, ge=0, le=3600, description="How long an API key's Redmine user is cached."
