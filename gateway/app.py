@@ -10,10 +10,6 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gateway import routes
 from gateway.analytics.cache import ResultCache
@@ -45,9 +41,11 @@ from gateway.metrics.process import Metrics, no_count
 from gateway.redmine.client import RedmineClient
 from gateway.rounding import RoundingPolicy
 from gateway.secrets import KeyVault
-from gateway.settings import REDIS_BACKOFF_BASE_S, REDIS_BACKOFF_CAP_S, Settings
+from gateway.settings import Settings
+from gateway.store.connection import connected_redis
 from gateway.store.keys import Keys
 from gateway.store.redis import RedisStore
+from gateway.store.replication import ReplicaAcks
 from gateway.timers.listing import TimeTrackingLister
 from gateway.timers.outbox import OutboxWorker
 from gateway.timers.outbox_policy import OutboxPolicy
@@ -125,44 +123,18 @@ def metrics_group_ctx(directory: Path) -> CleanupContext:
 def redis_ctx(injected: Redis | None) -> CleanupContext:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         settings = app[SETTINGS]
+        keys = Keys(settings.key_prefix)
+        # The embedded store has no replicas to wait for.
+        wait_ms = settings.redis_wait_replicas_ms if settings.is_redis_shared else 0
         if injected is not None:
-            app[STORE] = RedisStore(injected, Keys(settings.key_prefix))
+            app[STORE] = RedisStore(injected, keys, ReplicaAcks(injected, wait_ms))
             yield
             return
-        client = open_redis(settings)
-        try:
-            app[STORE] = RedisStore(client, Keys(settings.key_prefix))
+        async with connected_redis(settings) as client:
+            app[STORE] = RedisStore(client, keys, ReplicaAcks(client, wait_ms))
             yield
-        finally:
-            await client.aclose()
 
     return ctx
-
-
-def open_redis(settings: Settings) -> Redis:
-    if settings.redis_url is not None:
-        # Bounded everywhere: a silent Redis fails a command (503) instead of holding a request
-        # forever, and a connection a restart left dead is replaced, not reported.
-        return Redis.from_url(
-            str(settings.redis_url),
-            decode_responses=True,
-            socket_connect_timeout=settings.redis_timeout_s,
-            socket_timeout=settings.redis_timeout_s,
-            retry=Retry(
-                ExponentialBackoff(cap=REDIS_BACKOFF_CAP_S, base=REDIS_BACKOFF_BASE_S),
-                settings.redis_retries,
-            ),
-            retry_on_error=[RedisConnectionError, RedisTimeoutError],
-            health_check_interval=settings.redis_health_check_interval_s,
-        )
-    log.warning(
-        "GATEWAY_REDIS_URL is not set: using the embedded in-process store; "
-        "running timers will not survive a restart"
-    )
-    # Imported here so that a gateway with a real Redis never loads the embedded server.
-    from fakeredis import FakeAsyncRedis
-
-    return FakeAsyncRedis(decode_responses=True)
 
 
 async def upstream_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -251,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         settings.port,
         settings.workers,
         settings.redmine_url.host,
-        "redis" if settings.redis_url else "embedded",
+        "sentinel" if settings.redis_sentinels else "redis" if settings.redis_url else "embedded",
     )
     try:
         if settings.workers == 1:

@@ -8,11 +8,14 @@ from typing import Any
 
 import aiohttp
 from redis.asyncio import Redis
+from redis.asyncio.sentinel import MasterNotFoundError
 from redis.exceptions import RedisError, ResponseError
 from yarl import URL
 
 from gateway.redmine.client import API_KEY_HEADER
 from gateway.settings import Settings
+from gateway.store.connection import connected_redis
+from gateway.store.replication import online_replicas
 
 # Each question to Redis or Redmine gets this long at most: a preflight must not hang a deploy.
 CALL_TIMEOUT_S = 5.0
@@ -52,7 +55,7 @@ async def findings(settings: Settings, skip: Collection[str] = ()) -> AsyncItera
 
 
 async def redis_findings(settings: Settings) -> AsyncIterator[Finding]:
-    if settings.redis_url is None:
+    if not settings.is_redis_shared:
         yield Finding(
             Outcome.WARN,
             "redis",
@@ -60,23 +63,20 @@ async def redis_findings(settings: Settings) -> AsyncIterator[Finding]:
             "process only",
         )
         return
-    url = URL(str(settings.redis_url))
-    where = f"{url.host}:{url.port or 6379}"
-    client = Redis.from_url(
-        str(settings.redis_url),
-        socket_timeout=CALL_TIMEOUT_S,
-        socket_connect_timeout=CALL_TIMEOUT_S,
-        decode_responses=True,
-    )
-    try:
-        server = await client.info("server")
-        persistence = await client.info("persistence")
-        snapshots = await snapshot_schedule(client)
-    except RedisError as exc:
-        yield Finding(Outcome.FAIL, "redis", f"not reachable at {where}: {exc}")
-        return
-    finally:
-        await client.aclose()
+    # The client `serve` builds (Sentinel or URL), each question bounded.
+    async with connected_redis(settings, timeout_s=CALL_TIMEOUT_S) as client:
+        try:
+            server = await client.info("server")
+            persistence = await client.info("persistence")
+            replication = await client.info("replication")
+            snapshots = await snapshot_schedule(client)
+        except RedisError as exc:
+            where = redis_target(settings)
+            # redis-py's own message lists every Sentinel client's repr: too long for a line.
+            reason = "no Sentinel names it" if isinstance(exc, MasterNotFoundError) else exc
+            yield Finding(Outcome.FAIL, "redis", f"not reachable at {where}: {reason}")
+            return
+        where = redis_address(settings, client)
     yield Finding(Outcome.OK, "redis", f"reachable at {where}, version {server['redis_version']}")
     if persistence.get("aof_enabled") == 1:
         yield Finding(Outcome.OK, "redis persistence", "on (append-only file)")
@@ -94,6 +94,40 @@ async def redis_findings(settings: Settings) -> AsyncIterator[Finding]:
             "off (or not visible to CONFIG): a Redis restart loses running timers and the "
             "outbox; appendonly yes keeps them",
         )
+    yield replicas_finding(settings, online_replicas(replication))
+
+
+def redis_target(settings: Settings) -> str:
+    if settings.redis_sentinels is not None:
+        master, sentinels = settings.redis_sentinel_master, settings.redis_sentinels
+        return f"the master {master!r} of the Sentinels {sentinels}"
+    url = URL(str(settings.redis_url))
+    return f"{url.host}:{url.port or 6379}"
+
+
+def redis_address(settings: Settings, client: Redis) -> str:
+    if settings.redis_sentinels is not None:
+        # Where the Sentinels said the master is when this connection was made.
+        host, port = getattr(client.connection_pool, "master_address", None) or ("?", "?")
+        return f"{host}:{port} (master {settings.redis_sentinel_master!r} of the Sentinels)"
+    return redis_target(settings)
+
+
+def replicas_finding(settings: Settings, online: int) -> Finding:
+    wait_ms = settings.redis_wait_replicas_ms
+    if online and wait_ms:
+        detail = f"{online} online; timer writes wait for one (up to {wait_ms} ms)"
+        return Finding(Outcome.OK, "redis replicas", detail)
+    if online:
+        detail = (
+            f"{online} online, but GATEWAY_REDIS_WAIT_REPLICAS_MS=0: a failover can lose "
+            "writes the gateway acknowledged"
+        )
+        return Finding(Outcome.WARN, "redis replicas", detail)
+    if settings.redis_sentinels is not None:
+        detail = "none online: Sentinel has no replica to promote if the master fails"
+        return Finding(Outcome.WARN, "redis replicas", detail)
+    return Finding(Outcome.OK, "redis replicas", "none: writes are not waited for")
 
 
 async def snapshot_schedule(client: Redis) -> str:

@@ -25,6 +25,39 @@ class Settings(BaseSettings):
         description="redis:// or rediss:// URL; unset: an embedded in-process store "
         "(timers do not survive a restart).",
     )
+    redis_sentinels: str | None = Field(
+        default=None,
+        description="host:port,host:port,... of Redis Sentinels: the master named by "
+        "GATEWAY_REDIS_SENTINEL_MASTER is asked of them (and again after a failover); "
+        "excludes GATEWAY_REDIS_URL.",
+    )
+    redis_sentinel_master: str | None = Field(
+        default=None,
+        min_length=1,
+        pattern=r"^[^\s]+$",
+        description="The name the Sentinels monitor the master under (their `sentinel monitor "
+        "<name> ...`); required with GATEWAY_REDIS_SENTINELS.",
+    )
+    redis_password: SecretStr | None = Field(
+        default=None,
+        description="Password (AUTH) of the master and replicas under Sentinel; with "
+        "GATEWAY_REDIS_URL the URL carries it instead. The Sentinels themselves are asked "
+        "without one.",
+    )
+    redis_db: int = Field(
+        default=0,
+        ge=0,
+        le=15,
+        description="Database number under Sentinel; with GATEWAY_REDIS_URL its path names it.",
+    )
+    redis_wait_replicas_ms: int = Field(
+        default=1000,
+        ge=0,
+        le=30_000,
+        description="When the master has replicas, a start, stop or manual entry (every write of "
+        "a timer) answers only once one replica has it (WAIT 1 <ms>); past this the answer is "
+        "503 STORE_UNAVAILABLE, safe to repeat. 0: never wait.",
+    )
     key_prefix: str = Field(
         default="tg", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$", description="Redis key prefix."
     )
@@ -120,7 +153,7 @@ class Settings(BaseSettings):
         min_length=16,
         description="Secret (16+ characters, shared by all replicas) that encrypts API keys of "
         "entries waiting to be posted and keys the hashes of API keys; required with "
-        "GATEWAY_REDIS_URL, random per process otherwise.",
+        "GATEWAY_REDIS_URL or GATEWAY_REDIS_SENTINELS, random per process otherwise.",
     )
     identity_ttl_s: int = Field(
         default=60, ge=0, le=3600, description="How long an API key's Redmine user is cached."
@@ -275,21 +308,48 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _sentinel_addresses(cls, value: str | None) -> str | None:
+        if value is not None:
+            sentinel_addresses(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_redis_deployment(self) -> Self:
+        if self.redis_sentinels is not None and self.redis_url is not None:
+            raise ValueError(
+                "GATEWAY_REDIS_SENTINELS excludes GATEWAY_REDIS_URL: set the Sentinels "
+                "(with GATEWAY_REDIS_SENTINEL_MASTER) or one Redis's URL, not both"
+            )
+        if (self.redis_sentinels is None) != (self.redis_sentinel_master is None):
+            raise ValueError(
+                "GATEWAY_REDIS_SENTINELS and GATEWAY_REDIS_SENTINEL_MASTER go together: the "
+                "Sentinels' addresses and the name they monitor the master under"
+            )
+        if self.redis_url is not None and (self.redis_password is not None or self.redis_db):
+            raise ValueError(
+                "GATEWAY_REDIS_PASSWORD and GATEWAY_REDIS_DB are for Sentinel only: "
+                "GATEWAY_REDIS_URL carries its own (redis://:password@host:port/db)"
+            )
+        return self
+
     @model_validator(mode="after")
     def _shared_store_needs_secret(self) -> Self:
-        if self.redis_url is not None and self.secret_key is None:
+        if self.is_redis_shared and self.secret_key is None:
             raise ValueError(
-                "GATEWAY_REDIS_URL needs GATEWAY_SECRET_KEY: it encrypts the API keys of entries "
-                "waiting in Redis and must be the same on every replica"
+                "GATEWAY_REDIS_URL and GATEWAY_REDIS_SENTINELS need GATEWAY_SECRET_KEY: it "
+                "encrypts the API keys of entries waiting in Redis and must be the same on "
+                "every replica"
             )
         return self
 
     @model_validator(mode="after")
     def _workers_need_shared_store(self) -> Self:
-        if self.workers > 1 and self.redis_url is None:
+        if self.workers > 1 and not self.is_redis_shared:
             raise ValueError(
-                "GATEWAY_WORKERS > 1 needs GATEWAY_REDIS_URL: with the embedded store each "
-                "process would keep its own timers"
+                "GATEWAY_WORKERS > 1 needs GATEWAY_REDIS_URL or GATEWAY_REDIS_SENTINELS: with "
+                "the embedded store each process would keep its own timers"
             )
         return self
 
@@ -298,6 +358,15 @@ class Settings(BaseSettings):
         if self.admin_port is not None and self.admin_port == self.port and self.port != 0:
             raise ValueError("GATEWAY_ADMIN_PORT must differ from GATEWAY_PORT")
         return self
+
+    @property
+    def is_redis_shared(self) -> bool:
+        """A real Redis (standalone or under Sentinel), not the embedded store."""
+        return self.redis_url is not None or self.redis_sentinels is not None
+
+    @property
+    def sentinel_addresses(self) -> list[tuple[str, int]]:
+        return [] if self.redis_sentinels is None else sentinel_addresses(self.redis_sentinels)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -311,3 +380,15 @@ class Settings(BaseSettings):
     def redmine_base(self) -> str:
         """Redmine's base URL without a trailing slash, ready to prefix a raw request path."""
         return str(self.redmine_url).rstrip("/")
+
+
+def sentinel_addresses(value: str) -> list[tuple[str, int]]:
+    """`host:port,host:port,...` (an IPv6 host in brackets: `[::1]:26379`) as pairs."""
+    addresses = []
+    for item in value.split(","):
+        host, _, port = item.strip().rpartition(":")
+        host = host.removeprefix("[").removesuffix("]")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{item.strip()!r} is not host:port (e.g. sentinel-1:26379)")
+        addresses.append((host, int(port)))
+    return addresses

@@ -29,11 +29,20 @@ class RedisServerError(RuntimeError):
 class RedisServer:
     """One redis-server on a fixed loopback port, which a test may stop and start again there."""
 
-    def __init__(self, binary: str, workdir: Path, port: int, *, append_only: bool) -> None:
+    def __init__(
+        self,
+        binary: str,
+        workdir: Path,
+        port: int,
+        *,
+        append_only: bool,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         self.port = port
         self._binary = binary
         self._workdir = workdir
         self._append_only = append_only
+        self._extra_args = extra_args  # e.g. --replicaof host port
         self._process: asyncio.subprocess.Process | None = None
         self._starts = 0
         self.log_path = workdir / "redis-0.log"
@@ -62,6 +71,7 @@ class RedisServer:
             *("--port", str(self.port), "--bind", HOST, "--save", ""),
             *(persistence if self._append_only else ("--appendonly", "no")),
             *("--dir", str(self._workdir), "--logfile", str(self.log_path)),
+            *self._extra_args,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
@@ -77,6 +87,14 @@ class RedisServer:
             if self._process.returncode is None:
                 self._process.send_signal(signal.SIGCONT)
             await _stop(self._process)
+            self._process = None
+
+    async def kill(self) -> None:
+        """SIGKILL (kill -9): no shutdown, no goodbye to its clients or replicas."""
+        if self._process is not None:
+            if self._process.returncode is None:
+                self._process.kill()
+            await self._process.wait()
             self._process = None
 
     async def restart(self) -> None:

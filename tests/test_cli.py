@@ -107,6 +107,25 @@ def test_top_level_help_lists_serve(capsys: pytest.CaptureFixture[str]) -> None:
             "GATEWAY_REDIS_URL",
         ),
         ({"GATEWAY_REDMINE_URL": "not a url"}, "GATEWAY_REDMINE_URL", "'not a url'"),
+        (
+            {
+                "GATEWAY_REDMINE_URL": REDMINE_URL,
+                "GATEWAY_REDIS_SENTINELS": "sentinel-1:26379,sentinel-2",
+                "GATEWAY_REDIS_SENTINEL_MASTER": "timers",
+                "GATEWAY_SECRET_KEY": "s" * 32,
+            },
+            "GATEWAY_REDIS_SENTINELS",
+            "'sentinel-2' is not host:port",
+        ),
+        (
+            {
+                "GATEWAY_REDMINE_URL": REDMINE_URL,
+                "GATEWAY_REDIS_SENTINELS": "sentinel-1:26379",
+                "GATEWAY_SECRET_KEY": "s" * 32,
+            },
+            "GATEWAY_REDIS_SENTINELS",
+            "GATEWAY_REDIS_SENTINEL_MASTER",
+        ),
         ({"GATEWAY_REDMINE_URL": REDMINE_URL, "GATEWAY_PORT": "70000"}, "GATEWAY_PORT", "65535"),
     ],
 )

@@ -15,6 +15,7 @@ from gateway.preflight import run_checks
 from gateway.settings import Settings
 from tests.ports import free_port
 from tests.realredis import running_redis
+from tests.realsentinel import running_sentinel_set
 
 ADMIN_KEY = "a" * 40
 PROCESS_TIMEOUT_S = 30.0
@@ -127,6 +128,53 @@ async def test_a_redis_nobody_answers_at_fails(redmine: Redmine) -> None:
     code, lines = await check(redmine_url=redmine.url, redis_url=url, secret_key="s" * 16)
     assert code == 1
     assert line_of(lines, "redis").startswith("FAIL  redis: not reachable at 127.0.0.1:")
+
+
+async def test_redis_under_sentinel_is_checked_at_the_master_the_sentinels_name(
+    redmine: Redmine,
+) -> None:
+    async with running_sentinel_set(replicas=1, sentinels=1) as servers:
+        code, lines = await check(
+            redmine_url=redmine.url, secret_key="s" * 16, **servers.settings()
+        )
+        standalone_code, standalone = await check(
+            redmine_url=redmine.url, secret_key="s" * 16, redis_url=servers.master.url
+        )
+    assert code == 0, lines
+    master = f"127.0.0.1:{servers.master.port} (master 'timers' of the Sentinels)"
+    assert line_of(lines, "redis").startswith(f"ok    redis: reachable at {master}, version ")
+    assert line_of(lines, "redis replicas") == (
+        "ok    redis replicas: 1 online; timer writes wait for one (up to 1000 ms)"
+    )
+    # The same master by its URL: its replica is waited for all the same.
+    assert standalone_code == 0
+    assert line_of(standalone, "redis replicas").startswith("ok    redis replicas: 1 online")
+
+
+async def test_sentinels_nobody_answers_at_fail(redmine: Redmine) -> None:
+    sentinels = f"127.0.0.1:{free_port()},127.0.0.1:{free_port()}"
+    code, lines = await check(
+        redmine_url=redmine.url,
+        secret_key="s" * 16,
+        redis_sentinels=sentinels,
+        redis_sentinel_master="timers",
+    )
+    assert code == 1
+    assert line_of(lines, "redis") == (
+        f"FAIL  redis: not reachable at the master 'timers' of the Sentinels {sentinels}: "
+        "no Sentinel names it"
+    )
+
+
+async def test_a_sentinel_master_without_replicas_is_a_warning(redmine: Redmine) -> None:
+    async with running_sentinel_set(replicas=0, sentinels=1) as servers:
+        code, lines = await check(
+            redmine_url=redmine.url, secret_key="s" * 16, **servers.settings()
+        )
+    assert code == 0
+    assert line_of(lines, "redis replicas") == (
+        "warn  redis replicas: none online: Sentinel has no replica to promote if the master fails"
+    )
 
 
 async def test_a_redmine_nobody_answers_at_fails() -> None:

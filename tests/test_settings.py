@@ -109,3 +109,77 @@ def test_unknown_time_zone_is_refused() -> None:
     with pytest.raises(ValidationError, match="time zone"):
         Settings(redmine_url=REDMINE, timezone="Mars/Olympus")
     assert Settings(redmine_url=REDMINE, timezone="Europe/Berlin").zone.key == "Europe/Berlin"
+
+
+SENTINELS = "s1.example:26379, s2.example:26380,[::1]:26381"
+
+
+def test_sentinels_are_parsed_into_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_REDMINE_URL", REDMINE)
+    monkeypatch.setenv("GATEWAY_REDIS_SENTINELS", SENTINELS)
+    monkeypatch.setenv("GATEWAY_REDIS_SENTINEL_MASTER", "timers")
+    monkeypatch.setenv("GATEWAY_REDIS_PASSWORD", "hunter2")
+    monkeypatch.setenv("GATEWAY_REDIS_DB", "2")
+    monkeypatch.setenv("GATEWAY_SECRET_KEY", "s" * 32)
+    settings = Settings()
+    assert settings.sentinel_addresses == [
+        ("s1.example", 26379),
+        ("s2.example", 26380),
+        ("::1", 26381),
+    ]
+    assert settings.redis_sentinel_master == "timers"
+    assert settings.redis_password is not None
+    assert settings.redis_password.get_secret_value() == "hunter2"
+    assert (settings.redis_db, settings.is_redis_shared, settings.redis_url) == (2, True, None)
+
+
+@pytest.mark.parametrize(
+    "sentinels", ["", "s1.example", "s1.example:", ":26379", "s1:26379,s2", "s1:0", "s1:65536"]
+)
+def test_a_sentinel_that_is_not_host_port_is_refused(sentinels: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(
+            redmine_url=REDMINE,
+            redis_sentinels=sentinels,
+            redis_sentinel_master="timers",
+            secret_key="k" * 16,
+        )
+    [error] = caught.value.errors()
+    assert error["loc"] == ("redis_sentinels",)
+    assert "is not host:port" in error["msg"]
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        ({"redis_sentinels": SENTINELS}, "GATEWAY_REDIS_SENTINEL_MASTER"),
+        ({"redis_sentinel_master": "timers"}, "GATEWAY_REDIS_SENTINELS"),
+        (
+            {
+                "redis_sentinels": SENTINELS,
+                "redis_sentinel_master": "timers",
+                "redis_url": "redis://r:6379/0",
+            },
+            "excludes GATEWAY_REDIS_URL",
+        ),
+        ({"redis_url": "redis://r:6379/0", "redis_password": "x"}, "GATEWAY_REDIS_PASSWORD"),
+        ({"redis_url": "redis://r:6379/0", "redis_db": 1}, "GATEWAY_REDIS_DB"),
+        ({"redis_sentinel_master": "two words", "redis_sentinels": SENTINELS}, "pattern"),
+        ({"redis_wait_replicas_ms": -1}, "greater than or equal to 0"),
+    ],
+)
+def test_sentinel_settings_that_do_not_fit_together_are_refused(
+    given: dict[str, object], named: str
+) -> None:
+    with pytest.raises(ValidationError, match=named):
+        Settings.model_validate({"redmine_url": REDMINE, "secret_key": "k" * 16, **given})
+
+
+def test_sentinel_is_a_shared_redis_for_workers_and_needs_the_secret() -> None:
+    sentinel = {"redis_sentinels": SENTINELS, "redis_sentinel_master": "timers"}
+    with pytest.raises(ValidationError, match="GATEWAY_SECRET_KEY"):
+        Settings.model_validate({"redmine_url": REDMINE, **sentinel})
+    settings = Settings.model_validate(
+        {"redmine_url": REDMINE, "workers": 2, "secret_key": "k" * 16, **sentinel}
+    )
+    assert settings.workers == 2

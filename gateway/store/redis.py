@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from gateway.errors import NotFound
 from gateway.store import scripts
 from gateway.store.keys import CacheKind, Keys
+from gateway.store.replication import ReplicaAcks
 from gateway.timers.models import TIMER_ID_BASE, Timer
 
 OutboxChange = Literal["keep", "remove"] | dt.datetime
@@ -89,9 +90,11 @@ def parsed_member(member: str) -> tuple[int, int, list[int]]:
 
 
 class RedisStore:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: Redis, keys: Keys, acks: ReplicaAcks | None = None) -> None:
         self._redis = redis
         self._keys = keys
+        # A timer's writes (create, save, discard) are acknowledged by a replica when there is one.
+        self._acks = acks or ReplicaAcks(redis, wait_ms=0)
         self._create = redis.register_script(scripts.CREATE_TIMER)
         self._save = redis.register_script(scripts.SAVE_TIMER)
         self._discard = redis.register_script(scripts.DISCARD_TIMER)
@@ -115,7 +118,8 @@ class RedisStore:
         Returns None when stored, else the id of the user's running timer or of that entry.
         """
         outbox_score = "" if timer.status == "running" else str(score(timer.created_at))
-        running: str = await self._create(
+        running: str = await self._acks.run(
+            self._create,
             keys=[
                 self._keys.timer(timer.id),
                 self._keys.running(timer.user.id),
@@ -193,7 +197,8 @@ class RedisStore:
                 raise ValueError("a recorded timer is saved with its retention")
             ttl_ms = max(1, int(retention.ttl.total_seconds() * 1000))
             settled = [settled_member(timer), score(retention.until), ttl_ms]
-        written: int = await self._save(
+        written: int = await self._acks.run(
+            self._save,
             keys=[
                 self._keys.timer(timer.id),
                 self._keys.running(timer.user.id),
@@ -220,7 +225,8 @@ class RedisStore:
 
     async def discard_timer(self, read: Versioned) -> None:
         timer = read.timer
-        discarded: int = await self._discard(
+        discarded: int = await self._acks.run(
+            self._discard,
             keys=[
                 self._keys.timer(timer.id),
                 self._keys.running(timer.user.id),

@@ -4,7 +4,7 @@ import asyncio
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -44,11 +44,13 @@ class Cluster:
     clock: ManualClock
     prefix: str
     serve: AiohttpClient
+    # How the replicas reach Redis (e.g. through Sentinel); default: `redis_url` directly.
+    redis_settings: dict[str, Any] = field(default_factory=dict)
 
     def settings(self, **overrides: Any) -> Settings:
         return Settings(
             redmine_url=self.redmine.url,
-            redis_url=self.redis_url,
+            **(self.redis_settings or {"redis_url": self.redis_url}),
             secret_key=SECRET_KEY,
             key_prefix=self.prefix,
             upstream_timeout_s=5.0,

@@ -20,7 +20,8 @@ from tests.fakes.redmine import Canned
 from tests.fakes.redmine_api import FakeRedmineApi
 from tests.gateway_process import GatewayProcess, running_gateway
 from tests.procfs import TCP_ESTABLISHED, TCP_LISTEN, tcp_sockets
-from tests.realredis import BINARY_ENV, RedisServer, RedisServerError, running_redis
+from tests.realredis import BINARY_ENV, RedisServerError, running_redis
+from tests.realsentinel import DEPLOYMENTS, RedisDeployment, running_deployment
 from tests.timers.replicas import (
     ALICE_ID,
     BOB_ID,
@@ -47,11 +48,12 @@ ROUNDS = 20
 PAST_BACKOFF_S = RETRY_FIRST.total_seconds() + 1
 
 
-@pytest.fixture
-async def real_redis() -> AsyncIterator[RedisServer]:
-    """A throw-away redis-server; a missing binary or a failed start fails the test (no skip)."""
-    async with running_redis() as server:
-        yield server
+@pytest.fixture(params=DEPLOYMENTS)
+async def deployment(request: pytest.FixtureRequest) -> AsyncIterator[RedisDeployment]:
+    """Throw-away servers: one redis-server, or a master, its replica and a Sentinel; a missing
+    binary or a failed start fails the test (no skip)."""
+    async with running_deployment(request.param) as deployment:
+        yield deployment
 
 
 @pytest.mark.parametrize("binary", ["no-such-redis-server", "false"])
@@ -67,14 +69,21 @@ async def test_a_redis_server_that_cannot_start_fails_the_test(
 
 @pytest.fixture
 async def cluster(
-    real_redis: RedisServer,
+    deployment: RedisDeployment,
     redmine_api: FakeRedmineApi,
     clock: ManualClock,
     aiohttp_client: AiohttpClient,
 ) -> AsyncIterator[Cluster]:
-    cluster = Cluster(real_redis.url, redmine_api, clock, unique_prefix(), aiohttp_client)
+    cluster = Cluster(
+        deployment.master_url,
+        redmine_api,
+        clock,
+        unique_prefix(),
+        aiohttp_client,
+        deployment.settings,
+    )
     yield cluster
-    async with Redis.from_url(real_redis.url, decode_responses=True) as redis:
+    async with Redis.from_url(deployment.master_url, decode_responses=True) as redis:
         async for name in redis.scan_iter(match=f"{cluster.prefix}:*"):
             await redis.delete(name)
 
@@ -89,12 +98,19 @@ async def holding_redmine(aiohttp_server: AiohttpServer, clock: ManualClock) -> 
 
 @pytest.fixture
 def holding_cluster(
-    real_redis: RedisServer,
+    deployment: RedisDeployment,
     holding_redmine: HoldingRedmine,
     clock: ManualClock,
     aiohttp_client: AiohttpClient,
 ) -> Cluster:
-    return Cluster(real_redis.url, holding_redmine, clock, unique_prefix(), aiohttp_client)
+    return Cluster(
+        deployment.master_url,
+        holding_redmine,
+        clock,
+        unique_prefix(),
+        aiohttp_client,
+        deployment.settings,
+    )
 
 
 def secrets(cluster: Cluster) -> list[str]:
@@ -378,12 +394,12 @@ async def call(
 
 
 async def test_two_worker_processes_keep_one_timer_and_post_each_entry_once(
-    tmp_path: Path, redmine_api: FakeRedmineApi, real_redis: RedisServer
+    tmp_path: Path, redmine_api: FakeRedmineApi, deployment: RedisDeployment
 ) -> None:
     settings = {
         "GATEWAY_REDMINE_URL": redmine_api.url,
         "GATEWAY_WORKERS": "2",
-        "GATEWAY_REDIS_URL": real_redis.url,
+        **deployment.env,
         "GATEWAY_SECRET_KEY": SECRET_KEY,
         "GATEWAY_KEY_PREFIX": unique_prefix(),
     }
