@@ -50,6 +50,12 @@ async def request_id_middleware(
     return response
 
 
+def request_id_header() -> dict[str, str]:
+    """For a call of the gateway's own to Redmine: the id of the request (or outbox attempt) it is
+    made for, or, made outside any (the preflight), an id of its own."""
+    return {REQUEST_ID_HEADER: current_request_id.get() or new_request_id()}
+
+
 def request_id_of(record: logging.LogRecord) -> str | None:
     """The id of the request `record` was logged for, if any."""
     request_id: str | None = getattr(record, "request_id", None)

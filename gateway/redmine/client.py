@@ -21,7 +21,7 @@ from gateway.errors import (
     RedmineUnreachable,
     Unauthenticated,
 )
-from gateway.logs import REQUEST_ID_HEADER, current_request_id, new_request_id
+from gateway.logs import request_id_header
 from gateway.redmine.models import (
     Activity,
     RedmineIssue,
@@ -251,13 +251,8 @@ class RedmineClient:
 
 
 def headers(api_key: str) -> dict[str, str]:
-    """Each call names the request (or outbox attempt) it is made for, so Redmine's log and the
-    gateway's can be matched; a call made outside any gets an id of its own."""
-    return {
-        API_KEY_HEADER: api_key,
-        "Accept": "application/json",
-        REQUEST_ID_HEADER: current_request_id.get() or new_request_id(),
-    }
+    """Each call names the request it is made for, so Redmine's log and the gateway's match."""
+    return {API_KEY_HEADER: api_key, "Accept": "application/json", **request_id_header()}
 
 
 @contextlib.contextmanager
