@@ -36,6 +36,7 @@ from gateway.contract.document import document_bytes
 from gateway.errors import error_middleware_counting
 from gateway.grace import Confirmations
 from gateway.identity import IdentityResolver, UserDirectory
+from gateway.logs import request_id_middleware
 from gateway.metrics.group import keep_snapshot_written
 from gateway.metrics.process import Metrics, no_count
 from gateway.redmine.client import RedmineClient
@@ -78,7 +79,9 @@ def create_app(
     """`metrics_group`: the directory where the workers of one `serve` share their metrics
     (None: a single process); `dropped_logs`: the log writer's count of dropped records."""
     metrics = Metrics(metrics_group, dropped_logs)
-    app = web.Application(middlewares=[error_middleware_counting(metrics.redis_error)])
+    app = web.Application(
+        middlewares=[request_id_middleware, error_middleware_counting(metrics.redis_error)]
+    )
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[METRICS] = metrics

@@ -147,6 +147,7 @@ def run_worker(settings: Settings, *, reuse_port: bool, metrics_group: Path | No
                 reuse_port=reuse_port,
                 metrics_group=metrics_group,
                 dropped_logs=lambda: log_queue.dropped,
+                write_access_line=log_queue.write_line,
             )
         )
 
@@ -157,6 +158,7 @@ async def serve_until_stopped(
     reuse_port: bool,
     metrics_group: Path | None = None,
     dropped_logs: Callable[[], int] = no_count,
+    write_access_line: Callable[[str], None] | None = None,
 ) -> None:
     """Serves until SIGTERM or SIGINT, then lets in-flight requests finish before returning."""
     app = create_app(settings, metrics_group=metrics_group, dropped_logs=dropped_logs)
@@ -164,7 +166,13 @@ async def serve_until_stopped(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopped.set)
-    async with serving(settings, app, reuse_port=reuse_port, observer=relay_observer(app)):
+    async with serving(
+        settings,
+        app,
+        reuse_port=reuse_port,
+        observer=relay_observer(app),
+        write_access_line=write_access_line,
+    ):
         log.info("listening host=%s port=%s pid=%s", settings.host, settings.port, os.getpid())
         await stopped.wait()
         log.info("stopping: answering in-flight requests first")

@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 
 from gateway.appkeys import SETTINGS, STORE, UPSTREAM_SESSION
 from gateway.errors import error_response
+from gateway.logs import request_id_header
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,9 @@ async def _redmine_problem(app: web.Application) -> str | None:
     try:
         async with (
             asyncio.timeout(READINESS_TIMEOUT_S),
-            app[UPSTREAM_SESSION].head(url, allow_redirects=False) as response,
+            app[UPSTREAM_SESSION].head(
+                url, headers=request_id_header(), allow_redirects=False
+            ) as response,
         ):
             status = response.status
     except (aiohttp.ClientError, TimeoutError) as exc:

@@ -5,7 +5,8 @@ import logging
 import logging.handlers
 import queue
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Sequence
 
 # Log lines reach stderr at most this late; one write pass per interval instead of per line.
 WRITE_INTERVAL_S = 0.05
@@ -29,7 +30,7 @@ def written_off_the_loop(
     root = logging.getLogger()
     direct = root.handlers[:]
     records: queue.Queue[logging.LogRecord] = queue.Queue(max_queued)
-    enqueuer = Enqueuer(records)
+    enqueuer = Enqueuer(records, max_queued)
     writer = BatchWriter(records, direct, enqueuer, interval_s)
     root.handlers = [enqueuer]
     writer.start()
@@ -43,11 +44,24 @@ def written_off_the_loop(
 class Enqueuer(logging.handlers.QueueHandler):
     """Queues records whole: the writer's own formatter (text or JSON) formats them later, with
     their exception and stack where they belong; only the message's arguments are merged now, so
-    nothing they refer to can change before it is written."""
+    nothing they refer to can change before it is written.
 
-    def __init__(self, records: queue.Queue[logging.LogRecord]) -> None:
+    Also queues lines already made whole (`write_line`: the access log's), which skip records,
+    handlers and formatters, and are written to the stream handlers only.
+    """
+
+    def __init__(self, records: queue.Queue[logging.LogRecord], max_queued: int) -> None:
         super().__init__(records)
         self.dropped = 0
+        # deque's append and popleft are each atomic: the loop's thread adds, the writer takes.
+        self.lines: deque[str] = deque()
+        self._max_lines = max_queued
+
+    def write_line(self, line: str) -> None:
+        if len(self.lines) >= self._max_lines:
+            self.dropped += 1
+            return
+        self.lines.append(line)
 
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         record.msg = record.getMessage()
@@ -112,21 +126,36 @@ class BatchWriter:
                     None,
                 )
             )
+        lines = self._take_lines()
         for handler in self._handlers:
             kept = [r for r in batch if r.levelno >= handler.level and handler.filter(r)]
-            if kept:
-                write_batch(handler, kept)
+            if kept or lines:
+                write_batch(handler, kept, lines)
+
+    def _take_lines(self) -> list[str]:
+        lines = self._enqueuer.lines
+        taken = []
+        while True:
+            try:
+                taken.append(lines.popleft())
+            except IndexError:
+                return taken
 
 
-def write_batch(handler: logging.Handler, records: list[logging.LogRecord]) -> None:
+def write_batch(
+    handler: logging.Handler, records: list[logging.LogRecord], lines: Sequence[str] = ()
+) -> None:
     """A stream handler (stderr) gets the whole batch in one write: a write per line would hand
-    the GIL back and forth with the event loop's thread at every line."""
+    the GIL back and forth with the event loop's thread at every line. Lines already made whole
+    go to stream handlers only."""
     if type(handler) is not logging.StreamHandler:
         for record in records:
             handler.handle(record)
         return
     try:
         text = "".join(handler.format(record) + handler.terminator for record in records)
+        if lines:
+            text += handler.terminator.join(lines) + handler.terminator
         handler.acquire()
         try:
             handler.stream.write(text)
@@ -134,4 +163,5 @@ def write_batch(handler: logging.Handler, records: list[logging.LogRecord]) -> N
         finally:
             handler.release()
     except Exception:
-        handler.handleError(records[0])
+        if records:
+            handler.handleError(records[0])

@@ -12,6 +12,7 @@ from redis.asyncio.sentinel import MasterNotFoundError
 from redis.exceptions import RedisError, ResponseError
 from yarl import URL
 
+from gateway.logs import request_id_header
 from gateway.redmine.client import API_KEY_HEADER
 from gateway.settings import Settings
 from gateway.store.connection import connected_redis
@@ -229,7 +230,7 @@ def activity_finding(value: int, activities: Mapping[int, Mapping[str, Any]]) ->
 async def get_json(
     session: aiohttp.ClientSession, url: URL, api_key: str | None
 ) -> tuple[int, dict[str, Any]]:
-    headers = {"Accept": "application/json"}
+    headers = {"Accept": "application/json", **request_id_header()}
     if api_key is not None:
         headers[API_KEY_HEADER] = api_key
     async with session.get(url, headers=headers, allow_redirects=False) as answer:

@@ -2,6 +2,7 @@
 
 import asyncio
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import cast
 
@@ -12,6 +13,7 @@ from fakeredis import FakeAsyncRedis
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from gateway.app import create_app
+from gateway.logs import with_request_id
 from gateway.settings import Settings
 from tests.clock import ManualClock
 from tests.fakes.raw_upstream import RawUpstream
@@ -32,6 +34,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped and exitstatus == pytest.ExitCode.OK:
         reporter.write_line(f"{len(skipped)} skipped test(s) fail this run", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True, scope="session")
+def records_carry_request_ids() -> None:
+    """As `configure_logging` does in a serving process: records carry the current request id."""
+    logging.setLogRecordFactory(with_request_id(logging.getLogRecordFactory()))
 
 
 @pytest.fixture

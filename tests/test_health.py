@@ -26,6 +26,9 @@ async def test_readyz_when_redis_and_redmine_answer(
     response = await client.get("/-/readyz")
     assert response.status == 200
     assert await response.json() == {"status": "ready", "checks": {"redis": "ok", "redmine": "ok"}}
+    # Its question to Redmine is a line of the same request.
+    [probe] = redmine.calls
+    assert probe.headers["X-Request-Id"] == response.headers["X-Request-Id"]
 
 
 async def test_readyz_names_redmine_when_it_is_down(

@@ -5,10 +5,13 @@ import io
 import json
 import logging
 import re
+import time
 from types import SimpleNamespace
 from typing import cast
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gateway.front.connection import ClientConnection
 from gateway.front.request import IncomingRequest
@@ -16,6 +19,7 @@ from gateway.logs import (
     ACCESS_LOGGER,
     SECRET_NAME_PARTS,
     SECRET_QUERY_NAMES,
+    AccessLineFormat,
     JsonFormatter,
     logging_config,
     redact_query,
@@ -84,19 +88,11 @@ def test_spellings_of_secret_names_are_masked(target: str) -> None:
     assert "SECRET" not in redact_query(target)
 
 
-@pytest.mark.parametrize("fmt", ["text", "json"])
-async def test_an_access_line_reads_as_every_other_log_line(fmt: str) -> None:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    formatter = logging_config("INFO", fmt)["formatters"]["default"]
-    handler.setFormatter(
-        JsonFormatter() if fmt == "json" else logging.Formatter(formatter["format"])
-    )
-    logger = logging.getLogger(f"{ACCESS_LOGGER}.{fmt}")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    request = IncomingRequest(
+ELAPSED = re.compile(r"ms=\d+\.\d")
+
+
+def access_request(started: float) -> IncomingRequest:
+    return IncomingRequest(
         method="GET",
         target=b"/issues.json?key=secret&x=1",
         raw_headers=Fields([]),
@@ -105,11 +101,39 @@ async def test_an_access_line_reads_as_every_other_log_line(fmt: str) -> None:
         body=None,
         is_chunked=False,
         expects_continue=False,
-        started=asyncio.get_running_loop().time(),
+        started=started,
+        request_id="trace-7",
     )
+
+
+def configured_handler(fmt: str, stream: io.StringIO) -> logging.Handler:
+    """A stream handler with the formatter `serve` configures for this format."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging_config("INFO", fmt)["formatters"]["default"]["()"]())
+    return handler
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+async def test_an_access_line_made_whole_reads_as_its_record_would(
+    fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log writer's lines (made without a record) and the record path, for the same request
+    at the same moment, write the same line: one format, whichever way it goes."""
+    monkeypatch.setattr(time, "time", lambda: 1_764_000_000.0456)
+    stream = io.StringIO()
+    logger = logging.getLogger(f"{ACCESS_LOGGER}.{fmt}")
+    logger.addHandler(configured_handler(fmt, stream))
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    made_whole: list[str] = []
     client = cast(ClientConnection, SimpleNamespace(peer="10.0.0.7"))
+    request = access_request(asyncio.get_running_loop().time())
     AccessLog(logger).record(request, client, Answer(200, 2, True))
-    line = stream.getvalue().strip()
+    line_format = AccessLineFormat(fmt, logger.name)
+    AccessLog(logger, made_whole.append, line_format).record(request, client, Answer(200, 2, True))
+    [line] = stream.getvalue().splitlines()
+    # The two were timed a moment apart: all but the elapsed time is the same.
+    assert [ELAPSED.sub("ms=*", made) for made in made_whole] == [ELAPSED.sub("ms=*", line)]
     message = (
         r"request method=GET target=/issues\.json\?key=\[REDACTED\]&x=1 status=200 bytes=2 "
         r"ms=\d+\.\d remote=10\.0\.0\.7"
@@ -117,8 +141,28 @@ async def test_an_access_line_reads_as_every_other_log_line(fmt: str) -> None:
     if fmt == "json":
         entry = json.loads(line)
         assert (entry["level"], entry["logger"]) == ("INFO", f"{ACCESS_LOGGER}.{fmt}")
+        assert (entry["request_id"], entry["time"][:4]) == ("trace-7", "2025")
         assert re.fullmatch(message, entry["message"])
     else:
-        stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
-        assert re.fullmatch(f"{stamp} INFO {ACCESS_LOGGER}.{fmt} {message}", line)
+        stamp = r"2025-\d\d-\d\d \d\d:\d\d:\d\d,045"
+        assert re.fullmatch(
+            f"{stamp} INFO {ACCESS_LOGGER}.{fmt} {message} request_id=trace-7", line
+        )
     assert "secret" not in line
+
+
+@given(
+    created=st.floats(min_value=0, max_value=4_000_000_000, allow_nan=False),
+    message=st.text(),
+    fmt=st.sampled_from(["text", "json"]),
+)
+def test_a_line_made_whole_equals_the_formatters_line(
+    created: float, message: str, fmt: str
+) -> None:
+    record = logging.LogRecord(ACCESS_LOGGER, logging.INFO, __file__, 0, message, None, None)
+    record.created = created
+    record.msecs = int((created - int(created)) * 1000) + 0.0
+    record.request_id = "0123456789abcdef"
+    formatter = logging_config("INFO", fmt)["formatters"]["default"]["()"]()
+    made = AccessLineFormat(fmt).line(created, message, "0123456789abcdef")
+    assert made == formatter.format(record)

@@ -85,3 +85,38 @@ def test_a_stream_gets_each_batch_in_one_write() -> None:
         root.handlers, root.level = saved
     assert stream.getvalue() == "".join(f"line n={n}\n" for n in range(5))
     assert stream.writes == 1
+
+
+def test_lines_made_whole_go_out_with_the_records_in_the_same_write() -> None:
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    root.handlers, root.level = [logging.StreamHandler(stream)], logging.INFO
+    try:
+        with written_off_the_loop(interval_s=60.0) as log_queue:
+            log_queue.write_line("access n=0")
+            logging.getLogger("gateway.test").info("record")
+            log_queue.write_line("access n=1")
+    finally:
+        root.handlers, root.level = saved
+    # Records first, then lines, in one batch; each kind in the order it was logged.
+    assert stream.getvalue() == "record\naccess n=0\naccess n=1\n"
+
+
+def test_lines_beyond_the_bound_are_dropped_and_counted() -> None:
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    root.handlers, root.level = [logging.StreamHandler(stream)], logging.INFO
+    try:
+        with written_off_the_loop(interval_s=60.0, max_queued=2) as log_queue:
+            for n in range(5):
+                log_queue.write_line(f"access n={n}")
+            assert log_queue.dropped == 3
+    finally:
+        root.handlers, root.level = saved
+    assert stream.getvalue().splitlines() == [
+        "log records dropped count=3: stderr is read too slowly",
+        "access n=0",
+        "access n=1",
+    ]

@@ -2,6 +2,7 @@
 that answers as Redmine 5 does (403 from its API while REST is off, 401 without a key)."""
 
 import asyncio
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ class Redmine:
     custom_fields: list[dict[str, Any]] = field(default_factory=list)
     activities: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
+    request_ids: list[str | None] = field(default_factory=list)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -40,6 +42,7 @@ class Redmine:
         return app
 
     def refusal(self, request: web.Request) -> web.Response | None:
+        self.request_ids.append(request.headers.get("X-Request-Id"))
         if not self.rest_enabled:
             return web.Response(status=403)
         if request.headers.get("X-Redmine-API-Key") != ADMIN_KEY:
@@ -99,6 +102,13 @@ async def test_an_embedded_store_and_a_working_redmine_pass_with_a_warning(
     assert line_of(lines, "redmine").startswith("ok    redmine: reachable at http://127.0.0.1:")
     assert line_of(lines, "redmine REST API") == "ok    redmine REST API: enabled"
     assert line_of(lines, "redmine version").startswith("ok    redmine version: not published")
+
+
+async def test_every_question_to_redmine_carries_a_request_id(redmine: Redmine) -> None:
+    code, _ = await check(redmine_url=redmine.url, check_api_key=ADMIN_KEY, task_field_id=1)
+    assert code == 0
+    assert len(redmine.request_ids) >= 2
+    assert all(re.fullmatch(r"[0-9a-f]{16}", str(sent)) for sent in redmine.request_ids)
 
 
 async def test_redis_with_an_append_only_file_is_reported_with_its_version(

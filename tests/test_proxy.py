@@ -2,6 +2,7 @@
 
 import asyncio
 import gzip
+import re
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -129,8 +130,10 @@ async def test_end_to_end_request_headers_pass_unchanged(
     status, _ = await raw_exchange(client, f"POST /issues.json HTTP/1.1\r\n{head}\r\n{{}}".encode())
     assert status == 200
     received = dict(redmine.calls[0].headers)
-    forwarded = {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"}
-    assert {k: v for k, v in received.items() if k not in forwarded} == sent
+    # Set by the gateway: the forwarding fields, and a request id where the client sent none.
+    added = {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-request-id"}
+    assert {k: v for k, v in received.items() if k.lower() not in added} == sent
+    assert re.fullmatch(r"[0-9a-f]{16}", redmine.calls[0].headers["X-Request-Id"])
     assert redmine.calls[0].body == b"{}"
 
 

@@ -100,3 +100,7 @@ class IncomingRequest:
     is_chunked: bool  # the client framed its body in chunks (no Content-Length)
     expects_continue: bool
     started: float = field(default=0.0)  # the loop's clock when its head was complete
+    # The id its log lines carry (the client's X-Request-Id if plain, else one of ours), and
+    # whether the client sent an X-Request-Id at all (if not, ours is sent on with the request).
+    request_id: str = ""
+    has_client_request_id: bool = False

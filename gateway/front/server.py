@@ -8,7 +8,7 @@ import shutil
 import socket
 import ssl
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 from yarl import URL
@@ -17,7 +17,7 @@ from gateway.front.connection import ClientConnection
 from gateway.front.open_connections import OpenConnections
 from gateway.front.overload import OverloadAnswer
 from gateway.limits import EdgeLimits, FrontLimits, edge_limits
-from gateway.logs import ACCESS_LOGGER
+from gateway.logs import ACCESS_LOGGER, AccessLineFormat
 from gateway.proxy.access_log import AccessLog
 from gateway.proxy.observer import RelayObserver
 from gateway.proxy.relaying import Proxy
@@ -113,11 +113,13 @@ async def serving(
     sock: socket.socket | None = None,
     limits: EdgeLimits | None = None,
     observer: RelayObserver | None = None,
+    write_access_line: Callable[[str], None] | None = None,
 ) -> AsyncIterator[FrontServer]:
     """Runs `app` on a private Unix socket and the front on GATEWAY_HOST:GATEWAY_PORT (or `sock`)
     and GATEWAY_ADMIN_PORT when set, until the block ends; then answers what is in flight and
     shuts everything down in order. `limits` replaces the bounds the settings give (tests
-    shorten the waits); `observer` (the app's metrics) hears of every request."""
+    shorten the waits); `observer` (the app's metrics) hears of every request;
+    `write_access_line` (the log writer's) takes access lines made whole (None: as records)."""
     limits = limits or edge_limits(settings)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
@@ -142,7 +144,15 @@ async def serving(
         # A stuck app answers 504 in the error shape rather than holding the client; the bound
         # is generous, as a long analytics answer may still be making progress.
         own = Upstream(own_pool, b"", b"localhost", settings.app_timeout_s, is_own=True)
-        access_log = AccessLog(logging.getLogger(ACCESS_LOGGER)) if settings.access_log else None
+        access_log = (
+            AccessLog(
+                logging.getLogger(ACCESS_LOGGER),
+                write_access_line,
+                AccessLineFormat(settings.log_format),
+            )
+            if settings.access_log
+            else None
+        )
         has_admin = settings.admin_port is not None
         front = FrontServer(
             Proxy(redmine, own, access_log, observer, PUBLIC if has_admin else EVERYTHING),

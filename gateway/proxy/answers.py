@@ -15,6 +15,7 @@ from gateway.errors import (
 )
 from gateway.front.connection import ClientConnection
 from gateway.front.request import IncomingRequest
+from gateway.logs import REQUEST_ID_HEADER
 from gateway.proxy.framing import connection_header, may_continue
 from gateway.relay import headers as wire
 from gateway.relay.answer import InvalidAnswer, UpstreamClosed
@@ -47,23 +48,33 @@ def write_liveness(request: IncomingRequest, client: ClientConnection) -> Answer
 
 
 def write_error(
-    client: ClientConnection, error: GatewayError, *, keeps_alive: bool, to_head: bool = False
+    client: ClientConnection,
+    error: GatewayError,
+    *,
+    keeps_alive: bool,
+    to_head: bool = False,
+    request_id: str | None = None,
 ) -> Answer:
     """An error answer; to HEAD, its head only (RFC 9110 §9.3.2), or a kept-alive client would
-    read the body as the start of its next answer."""
-    head, body = error_parts(error, keeps_alive=keeps_alive)
+    read the body as the start of its next answer. With the request's id when it has one, so a
+    client can name the lines of a failed request."""
+    head, body = error_parts(error, keeps_alive=keeps_alive, request_id=request_id)
     sent = b"" if to_head else body
     client.write(head + sent)
     return Answer(error.status, len(sent), keeps_alive)
 
 
-def error_parts(error: GatewayError, *, keeps_alive: bool) -> tuple[bytes, bytes]:
+def error_parts(
+    error: GatewayError, *, keeps_alive: bool, request_id: str | None = None
+) -> tuple[bytes, bytes]:
     """The head and body of the front's own error answer, in the gateway's one error shape."""
     document = error_document(error.error_code, str(error), error.field_errors, error.extra)
     body = json.dumps(document).encode()
     status_line = b"HTTP/1.1 %d %b" % (error.status, HTTPStatus(error.status).phrase.encode())
     headers = [(b"Content-Type", JSON_TYPE), (b"Content-Length", str(len(body)).encode())]
     headers.extend((name.encode(), value.encode()) for name, value in error_headers(error).items())
+    if request_id is not None:
+        headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
     if not keeps_alive:
         headers.append((b"Connection", b"close"))
     return wire.message_head(status_line, headers), body

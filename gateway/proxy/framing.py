@@ -23,7 +23,8 @@ def request_head(
     request: IncomingRequest, peer: str, base_path: bytes, default_host: bytes
 ) -> bytes:
     """The head sent upstream: the target unchanged under the base path, end-to-end headers as
-    they came, X-Forwarded-* set, and the body framed as the client framed it (or in chunks)."""
+    they came, X-Forwarded-* set, an X-Request-Id where the client sent none, and the body
+    framed as the client framed it (or in chunks)."""
     line = request.method.encode() + b" " + base_path + request.target + b" HTTP/1.1"
     raw = request.raw_headers.end_to_end(wire.NOT_FORWARDED)
     chain = request.raw_headers.values(b"x-forwarded-for")
@@ -35,6 +36,9 @@ def request_head(
         raw.append((b"X-Forwarded-Host", hosts[0]))
     else:
         raw.append((b"Host", default_host))
+    if not request.has_client_request_id:
+        # Redmine's log and the app's then show the id the access line shows.
+        raw.append((b"X-Request-Id", request.request_id.encode()))
     if request.body is not None and request.is_chunked:
         raw.append((b"Transfer-Encoding", b"chunked"))
     return wire.message_head(line, raw)

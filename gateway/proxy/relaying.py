@@ -7,6 +7,7 @@ import logging
 from gateway.errors import AppTimeout, GatewayError, NotFound, UpstreamTimeout
 from gateway.front.connection import ClientConnection
 from gateway.front.request import ClientGone, IncomingRequest
+from gateway.logs import current_request_id, request_id_to_log
 from gateway.proxy import retry
 from gateway.proxy.access_log import CLIENT_GONE_STATUS, AccessLog
 from gateway.proxy.answers import Answer, no_answer_error, write_error, write_liveness
@@ -52,6 +53,7 @@ class Proxy:
 
     async def respond(self, request: IncomingRequest, client: ClientConnection) -> bool:
         where: Destination | None = None
+        identify(request)
         try:
             where = destination(request)
             if where not in self._serves:
@@ -65,7 +67,11 @@ class Proxy:
             # After a CONNECT the client would send tunnel bytes, never another request.
             keeps_alive = may_continue(request, client) and request.method != "CONNECT"
             answer = write_error(
-                client, exc, keeps_alive=keeps_alive, to_head=request.method == "HEAD"
+                client,
+                exc,
+                keeps_alive=keeps_alive,
+                to_head=request.method == "HEAD",
+                request_id=request.request_id,
             )
         except ClientGone:
             if self._access_log is not None:
@@ -183,6 +189,15 @@ class Proxy:
             client.abort()
             return Answer(head.status, sent, keeps_alive=False)
         return Answer(head.status, sent, framing.keeps_alive)
+
+
+def identify(request: IncomingRequest) -> None:
+    """Gives the request the id its log lines carry, and makes it the current one: the lines the
+    relay logs for it (a timeout, a cut answer) carry it too."""
+    sent = request.raw_headers.values(b"x-request-id")
+    request.has_client_request_id = bool(sent)
+    request.request_id = request_id_to_log(sent[0].decode("latin-1") if len(sent) == 1 else None)
+    current_request_id.set(request.request_id)
 
 
 def failure_kind(exc: BaseException) -> UpstreamFailure:

@@ -21,6 +21,7 @@ from gateway.errors import (
     RedmineUnreachable,
     Unauthenticated,
 )
+from gateway.logs import request_id_header
 from gateway.redmine.models import (
     Activity,
     RedmineIssue,
@@ -250,7 +251,8 @@ class RedmineClient:
 
 
 def headers(api_key: str) -> dict[str, str]:
-    return {API_KEY_HEADER: api_key, "Accept": "application/json"}
+    """Each call names the request it is made for, so Redmine's log and the gateway's match."""
+    return {API_KEY_HEADER: api_key, "Accept": "application/json", **request_id_header()}
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ from redis.exceptions import RedisError
 
 from gateway.clock import Clock
 from gateway.errors import GatewayError
+from gateway.logs import current_request_id, new_request_id
 from gateway.store.redis import RedisStore, TimerChanged, UnreadableTimer
 from gateway.timers.recorder import Recorder
 
@@ -42,7 +43,9 @@ class OutboxWorker:
         return len(due)
 
     async def _attempt(self, timer_id: int) -> None:
-        """One item; whatever it raises, the next item is still attempted."""
+        """One item; whatever it raises, the next item is still attempted. Each attempt has a
+        request id of its own: its lines and its calls to Redmine carry it."""
+        current_request_id.set(new_request_id())
         self.counts.attempted += 1
         try:
             await self._recorder.attempt(timer_id)

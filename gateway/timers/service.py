@@ -230,6 +230,11 @@ class TimerService:
                 type(exc).__name__,
             )
             return pending
+        except TimerChanged:
+            # The record moved under the attempt: a store retry whose first run had applied, or
+            # another replica's outbox. Either way the entry is in the outbox, which posts it.
+            log.info("entry left to the outbox, its record changed timer=%s", pending.id)
+            return pending
         return timer
 
     async def _new_timer(self, caller: Caller, request: StartRequest, *, manual: bool) -> Timer:
