@@ -9,6 +9,7 @@ from gateway.analytics import views as analytics
 from gateway.contract import views as contract
 from gateway.errors import Handler, MethodNotAllowed
 from gateway.metrics import views as metrics
+from gateway.timers import cli_views as cli
 from gateway.timers import views as timers
 
 TIMER = r"/time-trackings/{timer_id:\d{1,18}}"
@@ -41,7 +42,11 @@ TABLE = [
     *own("/-/openapi.json", {hdrs.METH_GET: contract.openapi}),
     web.route(hdrs.METH_ANY, "/-/{reserved:.*}", health.reserved_not_found),
     *own("/time-trackings", {hdrs.METH_GET: timers.index, hdrs.METH_POST: timers.start}),
-    *own("/time-trackings/active", {hdrs.METH_GET: timers.active}),
+    *own("/time-trackings/active", {hdrs.METH_GET: cli.active}),
+    # The GitScrum CLI's own paths (gitscrum-core/cli, pkg/cmd/timer/timer.go).
+    *own("/time-trackings/start", {hdrs.METH_POST: cli.start_timer}),
+    *own("/time-trackings/stop-all", {hdrs.METH_POST: cli.stop_all}),
+    *own("/time-trackings/resolve-task/{code:.*}", {hdrs.METH_GET: cli.resolve_task}),
     # Before TIMER and the catch-all below, which would take these paths otherwise.
     *own("/time-trackings/analytics", {hdrs.METH_GET: analytics.analytics}),
     *own("/time-trackings/team", {hdrs.METH_GET: analytics.team}),
