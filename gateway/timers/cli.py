@@ -4,7 +4,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gateway.timers.models import JsonHours, Slug, Timer, TimerStatus, TimeTrackingView
 
@@ -92,6 +92,12 @@ class StopAllRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     company_slug: Slug | None = None
+
+    @field_validator("company_slug", mode="before")
+    @classmethod
+    def _blank_is_absent(cls, value: object) -> object:
+        # The CLI sends its configured workspace, which may be empty.
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class StoppedTimer(BaseModel):

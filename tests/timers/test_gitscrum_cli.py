@@ -178,6 +178,13 @@ async def test_stop_all_while_redmine_is_down_keeps_the_hours_pending(served: Se
     assert served.redmine.entries_for(ALICE) == []
 
 
+async def test_stop_all_takes_an_empty_company_slug_as_none(served: Served) -> None:
+    await served.cli("POST", "/time-trackings/start", {"task_uuid": "1", "comment": ""})
+    answer = await served.cli("POST", "/time-trackings/stop-all", {"company_slug": ""})
+    assert answer.status == 200, answer.body
+    assert answer.json()["stopped"] == 1
+
+
 async def test_timer_log_posts_a_manual_entry(served: Served) -> None:
     # runTimerLog: resolve-task, then POST /time-trackings {task_uuid, start, end, comment}.
     end = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
