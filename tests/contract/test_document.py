@@ -169,11 +169,16 @@ def test_query_and_path_parameters_come_from_the_models(document: dict[str, Any]
         "company_slug",
         "from",
         "to",
+        "start",
+        "end",
         "user",
+        "users",
         "task_uuid",
         "page",
         "per_page",
     }
+    assert listing["users"]["explode"] is False
+    assert listing["start"]["schema"] == {"format": "date", "type": "string"}
     assert listing["per_page"]["schema"] == {
         "default": 25,
         "maximum": 100,
