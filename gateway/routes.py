@@ -11,6 +11,7 @@ from gateway.errors import Handler, MethodNotAllowed
 from gateway.metrics import views as metrics
 from gateway.timers import cli_views as cli
 from gateway.timers import views as timers
+from gateway.workspace import views as workspace
 
 TIMER = r"/time-trackings/{timer_id:\d{1,18}}"
 
@@ -57,6 +58,10 @@ TABLE = [
         TIMER,
         {hdrs.METH_GET: timers.show, hdrs.METH_PUT: timers.stop, hdrs.METH_DELETE: timers.delete},
     ),
+    # GitScrum's workspace list, and its search (only with `categories`: the front sends every
+    # other /search to Redmine).
+    *own("/workspaces", {hdrs.METH_GET: workspace.workspaces}),
+    *own("/search", {hdrs.METH_GET: workspace.search}),
     # Everything under /time-trackings is the gateway's, known or not: never Redmine's.
     web.route(hdrs.METH_ANY, "/time-trackings/{unknown:.*}", timers.unknown),
 ]

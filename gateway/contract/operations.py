@@ -39,6 +39,13 @@ from gateway.timers.models import (
     TimerRef,
     TrackingAnswer,
 )
+from gateway.workspace import views as workspace
+from gateway.workspace.models import (
+    SearchAnswer,
+    SearchQuery,
+    WorkspacesAnswer,
+    WorkspacesQuery,
+)
 
 
 class OpenApiDocument(BaseModel):
@@ -219,6 +226,18 @@ OPERATIONS: Mapping[Handler, Operation] = {
         "timers",
         own({204: Reply("Deleted."), 409: BUSY}),
         path=TimerRef,
+    ),
+    workspace.workspaces: Operation(
+        "GitScrum's workspaces: the one GATEWAY_COMPANY_SLUG names",
+        "workspaces",
+        own({200: Reply("One page of workspaces.", WorkspacesAnswer), 422: INVALID}),
+        query=WorkspacesQuery,
+    ),
+    workspace.search: Operation(
+        "GitScrum's search (only with `categories`; any other /search is Redmine's): projects",
+        "workspaces",
+        own({200: Reply("What was found, by category asked.", SearchAnswer), 422: INVALID}),
+        query=SearchQuery,
     ),
     health.healthz: Operation(
         "Liveness", "ops", {200: Reply("The process serves.", health.Liveness)}, secured=False

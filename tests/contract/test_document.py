@@ -73,6 +73,8 @@ def test_every_route_but_the_catch_alls_is_in_the_document(document: dict[str, A
         "/time-trackings/start",
         "/time-trackings/stop-all",
         "/time-trackings/resolve-task/{code}",
+        "/workspaces",
+        "/search",
         "/time-trackings/analytics",
         "/time-trackings/team",
         "/time-trackings/reports",

@@ -1,21 +1,15 @@
 """The GitScrum CLI's timer commands, replayed byte for byte through the front (timer.go)."""
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient
 from fakeredis import FakeAsyncRedis
 from pytest_aiohttp import AiohttpClient
 
-from gateway.app import create_app
-from gateway.settings import Settings
 from tests.clock import ManualClock
-from tests.conftest import GatewayClient
 from tests.fakes.redmine_api import FakeRedmineApi
-from tests.front_server import GatewayTestServer
+from tests.gitscrum_served import Served, serve_gitscrum
 from tests.gitscrum_wire import (
     ACTIVE,
     PRODUCTIVITY,
@@ -23,43 +17,12 @@ from tests.gitscrum_wire import (
     RESOLVED,
     STOP_ALL,
     Answer,
-    exchange,
     go_cli_request,
     go_decode,
-    mcp_request,
 )
-from tests.timers.conftest import ALICE, ENTRIES, posted_entry
+from tests.timers.conftest import ALICE
 
 TASK_FIELD_ID = 1
-
-
-@dataclass
-class Served:
-    client: GatewayClient
-    redmine: FakeRedmineApi
-    clock: ManualClock
-
-    @property
-    def port(self) -> int:
-        port = self.client.server.port
-        assert port is not None
-        return port
-
-    @property
-    def host(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    async def cli(
-        self, method: str, path: str, body: dict[str, Any] | None = None, login: str = "alice"
-    ) -> Answer:
-        """What `gitscrum` sends for one API call (pkg/api/client.go), answered."""
-        token = self.redmine.api_key_of(login)
-        raw = go_cli_request(self.host, method, path, token, body)
-        return await exchange("127.0.0.1", self.port, raw)
-
-    def entry_posts(self) -> list[dict[str, Any]]:
-        posts = [c for c in self.redmine.calls if c.method == "POST" and c.raw_path == ENTRIES]
-        return [e for e in map(posted_entry, posts) if "hours" in e]
 
 
 @pytest.fixture
@@ -69,13 +32,9 @@ async def served(
     redis: FakeAsyncRedis,
     clock: ManualClock,
 ) -> Served:
-    settings = Settings(
-        redmine_url=redmine_api.url, upstream_timeout_s=2.0, task_field_id=TASK_FIELD_ID
+    return await serve_gitscrum(
+        aiohttp_client, redmine_api, redis, clock, task_field_id=TASK_FIELD_ID
     )
-    app = create_app(settings, redis=redis, clock=clock, outbox_worker=False)
-    client: TestClient[web.Request, None] = await aiohttp_client(GatewayTestServer(app, settings))
-    # pytest-aiohttp types a client of any BaseTestServer as app-less; this one has `app`.
-    return Served(cast(GatewayClient, client), redmine_api, clock)
 
 
 def expect_error(answer: Answer, status: int, code: str) -> dict[str, Any]:
@@ -131,11 +90,7 @@ async def test_the_active_timer_is_a_list_for_the_cli(served: Served) -> None:
 
 async def test_everyone_else_reads_active_as_documented(served: Served) -> None:
     await served.cli("POST", "/time-trackings/start", {"task_uuid": "1", "comment": ""})
-    token = served.redmine.api_key_of("alice")
-    raw = mcp_request(
-        served.host, "GET", "time-trackings/active", token, [("company_slug", "redmine")]
-    )
-    answer = await exchange("127.0.0.1", served.port, raw)
+    answer = await served.mcp("GET", "time-trackings/active", [("company_slug", "redmine")])
     assert answer.status == 200
     data = answer.json()["data"]
     assert isinstance(data, dict) and data["task_uuid"] == "1" and "uuid" not in data
@@ -243,7 +198,7 @@ async def test_an_issue_hidden_from_the_caller_is_404_not_403(served: Served) ->
 async def test_without_a_key_resolve_task_is_401(served: Served) -> None:
     raw = go_cli_request(served.host, "GET", "/time-trackings/resolve-task/1", "")
     raw = raw.replace(b"Authorization: Bearer \r\n", b"")
-    answer = await exchange("127.0.0.1", served.port, raw)
+    answer = await served.send(raw)
     expect_error(answer, 401, "UNAUTHENTICATED")
 
 
