@@ -236,7 +236,13 @@ class FakeRedmineApi(FakeRedmine):
             (p for p in self.state.projects.values() if self.state.project_visible(call.user, p)),
             key=_id,
         )
-        return _page(call, "projects", rows, project_json)
+        # The list leaves out what only a project's own page shows (its homepage).
+        return _page(
+            call,
+            "projects",
+            rows,
+            lambda p: {k: v for k, v in project_json(p).items() if k != "homepage"},
+        )
 
     def _issue(self, call: Call) -> web.Response:
         issue = self.state.issues.get(ruby_to_i(call.arg)) or _refuse(404)
@@ -372,6 +378,11 @@ def _page(
     offset, limit = offset_and_limit(call.query)
     shown = [render(row) for row in rows[offset : offset + limit]]
     return _json(200, {name: shown, "total_count": len(rows), "offset": offset, "limit": limit})
+
+
+def listed_project_json(project: Project) -> Json:
+    """projects/index.api: a project as the list shows it, without its homepage."""
+    return {k: v for k, v in project_json(project).items() if k != "homepage"}
 
 
 def _json(status: int, payload: Json, **headers: str) -> web.Response:
