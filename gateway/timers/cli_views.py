@@ -5,7 +5,13 @@ import logging
 from aiohttp import web
 
 from gateway.appkeys import CLOCK, REDMINE, SETTINGS, TASKS, TIMERS
-from gateway.errors import REDMINE_UNREACHABLE, Forbidden, NotFound
+from gateway.errors import (
+    REDMINE_UNREACHABLE,
+    Forbidden,
+    NotFound,
+    RedmineAnswerInvalid,
+    Unauthenticated,
+)
 from gateway.identity import Caller
 from gateway.timers import views
 from gateway.timers.cli import (
@@ -93,7 +99,13 @@ async def issue_title(request: web.Request, caller: Caller, timer: Timer) -> str
     is shown) either way, and a missing title must not turn that into an error."""
     try:
         issue = await request.app[REDMINE].issue(caller.api_key, timer.issue_id)
-    except (*REDMINE_UNREACHABLE, Forbidden, NotFound) as exc:
+    except (
+        *REDMINE_UNREACHABLE,
+        RedmineAnswerInvalid,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+    ) as exc:
         log.info("issue title unavailable timer=%s error=%s", timer.id, type(exc).__name__)
         return ""
     return issue.subject

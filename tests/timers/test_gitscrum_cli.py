@@ -7,7 +7,11 @@ import pytest
 from fakeredis import FakeAsyncRedis
 from pytest_aiohttp import AiohttpClient
 
+from gateway.appkeys import REDMINE
+from gateway.errors import RedmineAnswerInvalid
+from gateway.redmine.models import RedmineIssue
 from tests.clock import ManualClock
+from tests.fakes.redmine import Canned
 from tests.fakes.redmine_api import FakeRedmineApi
 from tests.gitscrum_served import Served, serve_gitscrum
 from tests.gitscrum_wire import (
@@ -131,6 +135,45 @@ async def test_stop_all_while_redmine_is_down_keeps_the_hours_pending(served: Se
     [stopped] = answer.json()["data"]
     assert stopped["status"] == "pending" and stopped["duration_formatted"] == "30m"
     assert served.redmine.entries_for(ALICE) == []
+
+
+async def test_stop_all_names_an_entry_redmine_refused(served: Served) -> None:
+    await served.cli("POST", "/time-trackings/start", {"task_uuid": "1", "comment": "fix"})
+    refusal = Canned(status=422, body=b'{"errors":["Activity cannot be blank"]}')
+    served.redmine.fault_next_posts(refusal)
+    answer = await served.cli("POST", "/time-trackings/stop-all", {"company_slug": "redmine"})
+    assert answer.status == 200, answer.body
+    go_decode(answer.json(), STOP_ALL)
+    [stopped] = answer.json()["data"]
+    assert stopped["status"] == "failed"
+    assert stopped["errors"] == ["Activity cannot be blank"]
+    assert "refused the entry of: #1" in answer.json()["message"]
+
+
+async def test_a_title_redmine_cannot_give_leaves_the_stop_answered(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await served.cli("POST", "/time-trackings/start", {"task_uuid": "1", "comment": "fix"})
+
+    async def unreadable(api_key: str, issue_id: int) -> RedmineIssue:
+        raise RedmineAnswerInvalid("Redmine's answer was invalid: it could not be read.")
+
+    monkeypatch.setattr(served.client.app[REDMINE], "issue", unreadable)
+    answer = await served.cli("POST", "/time-trackings/stop-all", {"company_slug": "redmine"})
+    assert answer.status == 200, answer.body
+    [stopped] = answer.json()["data"]
+    assert (stopped["task_title"], stopped["status"]) == ("", "recorded")
+    assert len(served.entry_posts()) == 1
+
+
+async def test_the_cli_sees_its_timer_while_redmine_is_down(served: Served) -> None:
+    await served.cli("POST", "/time-trackings/start", {"task_uuid": "1", "comment": "fix"})
+    served.redmine.outage = Canned(drop_connection=True)
+    answer = await served.cli("GET", "/time-trackings/active?company_slug=redmine")
+    assert answer.status == 200, answer.body
+    go_decode(answer.json(), ACTIVE)
+    [item] = answer.json()["data"]
+    assert item["issue"] == {"uuid": "1", "number": 1, "title": ""}
 
 
 async def test_stop_all_takes_an_empty_company_slug_as_none(served: Served) -> None:
