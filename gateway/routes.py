@@ -47,7 +47,8 @@ TABLE = [
     # The GitScrum CLI's own paths (gitscrum-core/cli, pkg/cmd/timer/timer.go).
     *own("/time-trackings/start", {hdrs.METH_POST: cli.start_timer}),
     *own("/time-trackings/stop-all", {hdrs.METH_POST: cli.stop_all}),
-    *own("/time-trackings/resolve-task/{code:.*}", {hdrs.METH_GET: cli.resolve_task}),
+    # [\s\S]: a code may hold any character, a decoded %0A too.
+    *own(r"/time-trackings/resolve-task/{code:[\s\S]*}", {hdrs.METH_GET: cli.resolve_task}),
     # Before TIMER and the catch-all below, which would take these paths otherwise.
     *own("/time-trackings/analytics", {hdrs.METH_GET: analytics.analytics}),
     *own("/time-trackings/team", {hdrs.METH_GET: analytics.team}),
@@ -63,5 +64,5 @@ TABLE = [
     *own("/workspaces", {hdrs.METH_GET: workspace.workspaces}),
     *own("/search", {hdrs.METH_GET: workspace.search}),
     # Everything under /time-trackings is the gateway's, known or not: never Redmine's.
-    web.route(hdrs.METH_ANY, "/time-trackings/{unknown:.*}", timers.unknown),
+    web.route(hdrs.METH_ANY, r"/time-trackings/{unknown:[\s\S]*}", timers.unknown),
 ]
