@@ -184,7 +184,7 @@ OPERATIONS: Mapping[Handler, Operation] = {
     cli.resolve_task: Operation(
         "The task_uuid of a task code (an issue number, or the task field's value)",
         "timers",
-        own({200: Reply("The task.", ResolveTaskAnswer)}),
+        own({200: Reply("The task.", ResolveTaskAnswer), 422: INVALID}),
         path=TaskCodeRef,
     ),
     analytics.analytics: analytics_operation(

@@ -1,6 +1,6 @@
 """The queries and answers of /workspaces and of /search with categories (pydantic)."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -18,7 +18,7 @@ PER_PAGE_MAX = 100
 SEARCH_LIMIT_MAX = 50
 # GitScrum's search categories (gitscrum-core/mcp-server, GitScrumClient.search); of these,
 # Redmine has projects: the others are answered empty.
-CATEGORIES = ("tasks", "projects", "user_stories", "sprints", "wiki", "notes")
+Category = Literal["tasks", "projects", "user_stories", "sprints", "wiki", "notes"]
 SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
@@ -64,7 +64,7 @@ class SearchQuery(BaseModel):
     _blank_is_absent = model_validator(mode="before")(without_blanks)
 
     q: SearchText
-    categories: tuple[str, ...] = Field(min_length=1)
+    categories: tuple[Category, ...] = Field(min_length=1)
     limit: int = Field(default=5, ge=1, le=SEARCH_LIMIT_MAX)
     company_slug: Slug | None = None
 
@@ -74,14 +74,6 @@ class SearchQuery(BaseModel):
         if not isinstance(value, str):
             return value
         return tuple(dict.fromkeys(name.strip() for name in value.split(",") if name.strip()))
-
-    @field_validator("categories")
-    @classmethod
-    def _known_categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [name for name in value if name not in CATEGORIES]
-        if unknown:
-            raise ValueError(f"Unknown categories {unknown}; known: {', '.join(CATEGORIES)}.")
-        return value
 
 
 class SearchItem(BaseModel):
