@@ -103,11 +103,12 @@ class Answer:
 
 async def exchange(host: str, port: int, request: bytes) -> Answer:
     """One request on its own connection; the answer read as its framing says."""
-    reader, writer = await asyncio.open_connection(host, port)
+    async with asyncio.timeout(READ_TIMEOUT_S):
+        reader, writer = await asyncio.open_connection(host, port)
     try:
-        writer.write(request)
-        await writer.drain()
         async with asyncio.timeout(READ_TIMEOUT_S):
+            writer.write(request)
+            await writer.drain()
             head = await reader.readuntil(b"\r\n\r\n")
             status_line, *fields = head.decode("latin-1").split("\r\n")[:-2]
             headers = {}
