@@ -251,6 +251,12 @@ async def test_the_cli_reads_its_report(served: Served, period: str) -> None:
     served.clock.advance(minutes=50)
     stopped = await served.cli("POST", "/time-trackings/stop-all", {"company_slug": "redmine"})
     assert stopped.json()["stopped"] == 1
+    # Anyone else asking the same first gets the documented report, and the CLI (answered from
+    # a cache of its own) still its shape.
+    documented = await served.mcp(
+        "GET", "time-trackings/reports", [("company_slug", ""), ("period", period)]
+    )
+    assert set(documented.json()["data"]) == {"report_type", "rows", "totals"}
     # runTimerReport: company_slug is empty when no workspace is configured.
     answer = await served.cli("GET", f"/time-trackings/reports?company_slug=&period={period}")
     assert answer.status == 200, answer.body
