@@ -28,6 +28,7 @@ from gateway.appkeys import (
     SETTINGS,
     STORE,
     SWEEPER,
+    TASKS,
     TIMERS,
     UPSTREAM_SESSION,
 )
@@ -177,6 +178,7 @@ async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     confirmations = Confirmations(store, clock, dt.timedelta(hours=settings.identity_grace_h))
     app[IDENTITY] = IdentityResolver(redmine, store, vault, settings.identity_ttl_s, confirmations)
+    app[TASKS] = tasks
     app[TIMERS] = TimerService(
         store,
         redmine,

@@ -17,6 +17,7 @@ from gateway.timers.listing import TimeTrackingLister
 from gateway.timers.outbox import OutboxWorker
 from gateway.timers.retention import RetentionSweeper
 from gateway.timers.service import TimerService
+from gateway.timers.tasks import TaskResolver
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
@@ -25,6 +26,7 @@ UPSTREAM_SESSION = web.AppKey("upstream_session", aiohttp.ClientSession)
 REDMINE = web.AppKey("redmine", RedmineClient)
 IDENTITY = web.AppKey("identity", IdentityResolver)
 TIMERS = web.AppKey("timers", TimerService)
+TASKS = web.AppKey("tasks", TaskResolver)
 LISTER = web.AppKey("lister", TimeTrackingLister)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
 SWEEPER = web.AppKey("sweeper", RetentionSweeper)

@@ -9,7 +9,9 @@ from gateway.analytics import views as analytics
 from gateway.contract import views as contract
 from gateway.errors import Handler, MethodNotAllowed
 from gateway.metrics import views as metrics
+from gateway.timers import cli_views as cli
 from gateway.timers import views as timers
+from gateway.workspace import views as workspace
 
 TIMER = r"/time-trackings/{timer_id:\d{1,18}}"
 
@@ -41,7 +43,12 @@ TABLE = [
     *own("/-/openapi.json", {hdrs.METH_GET: contract.openapi}),
     web.route(hdrs.METH_ANY, "/-/{reserved:.*}", health.reserved_not_found),
     *own("/time-trackings", {hdrs.METH_GET: timers.index, hdrs.METH_POST: timers.start}),
-    *own("/time-trackings/active", {hdrs.METH_GET: timers.active}),
+    *own("/time-trackings/active", {hdrs.METH_GET: cli.active}),
+    # The GitScrum CLI's own paths (gitscrum-core/cli, pkg/cmd/timer/timer.go).
+    *own("/time-trackings/start", {hdrs.METH_POST: cli.start_timer}),
+    *own("/time-trackings/stop-all", {hdrs.METH_POST: cli.stop_all}),
+    # [\s\S]: a code may hold any character, a decoded %0A too.
+    *own(r"/time-trackings/resolve-task/{code:[\s\S]*}", {hdrs.METH_GET: cli.resolve_task}),
     # Before TIMER and the catch-all below, which would take these paths otherwise.
     *own("/time-trackings/analytics", {hdrs.METH_GET: analytics.analytics}),
     *own("/time-trackings/team", {hdrs.METH_GET: analytics.team}),
@@ -52,6 +59,10 @@ TABLE = [
         TIMER,
         {hdrs.METH_GET: timers.show, hdrs.METH_PUT: timers.stop, hdrs.METH_DELETE: timers.delete},
     ),
+    # GitScrum's workspace list, and its search (only with `categories`: the front sends every
+    # other /search to Redmine).
+    *own("/workspaces", {hdrs.METH_GET: workspace.workspaces}),
+    *own("/search", {hdrs.METH_GET: workspace.search}),
     # Everything under /time-trackings is the gateway's, known or not: never Redmine's.
-    web.route(hdrs.METH_ANY, "/time-trackings/{unknown:.*}", timers.unknown),
+    web.route(hdrs.METH_ANY, r"/time-trackings/{unknown:[\s\S]*}", timers.unknown),
 ]

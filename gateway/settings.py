@@ -171,6 +171,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Id of the issue custom field that holds non-numeric task_uuid values.",
     )
+    company_slug: str = Field(
+        default="redmine",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$",
+        description="The slug of the one workspace GitScrum clients see (GET /workspaces, "
+        "the routes /search answers with).",
+    )
     on_start_when_running: Literal["reject", "stop_previous"] = Field(
         default="reject",
         description="A start while a timer runs: reject (409) or stop_previous (record it first).",

@@ -23,11 +23,13 @@ from gateway.analytics.answers import (
     TimelineAnswer,
 )
 from gateway.analytics.cache import Answer
+from gateway.analytics.cli_report import CliReportAnswer, cli_report
 from gateway.analytics.query import AnalyticsQuery, date_range
 from gateway.analytics.records import DateRange, Entry
 from gateway.analytics.source import Scope
 from gateway.appkeys import ANALYTICS_CACHE, ANALYTICS_GATE, CLOCK, ENTRY_SOURCE, SETTINGS
 from gateway.identity import Caller
+from gateway.timers.cli import is_cli
 from gateway.timers.views import caller_of
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,9 @@ async def team(request: web.Request) -> web.Response:
 
 
 async def reports(request: web.Request) -> web.Response:
+    if is_cli(request.headers):
+        # The CLI decodes its own report shape (total_seconds, entries, by_user).
+        return await answer(request, "reports-cli", render_cli_report)
     return await answer(request, "reports", render_report, csv_allowed=True)
 
 
@@ -182,6 +187,10 @@ def render_report(entries: Sequence[Entry], ask: Ask) -> Answer:
         body=reporting.report_csv(report),
         filename=f"time-report-{report.report_type}-{ask.days.start}-{ask.days.end}.csv",
     )
+
+
+def render_cli_report(entries: Sequence[Entry], ask: Ask) -> Answer:
+    return json_answer(CliReportAnswer(data=cli_report(entries, ask.days)))
 
 
 def render_productivity(entries: Sequence[Entry], ask: Ask) -> Answer:

@@ -81,6 +81,7 @@ def openapi_document(
         "tags": [
             {"name": "timers", "description": "Timers and time trackings."},
             {"name": "analytics", "description": "Figures from Redmine's time entries."},
+            {"name": "workspaces", "description": "GitScrum's workspace and project search."},
             {"name": "ops", "description": "Health, readiness, metrics and this document."},
         ],
         "paths": paths,

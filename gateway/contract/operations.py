@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, RootModel
 
 from gateway import health
 from gateway.analytics import views as analytics
@@ -15,11 +15,20 @@ from gateway.analytics.answers import (
     TeamAnswer,
     TimelineAnswer,
 )
+from gateway.analytics.cli_report import CliReportAnswer
 from gateway.analytics.query import AnalyticsQuery
 from gateway.contract import views as contract
 from gateway.errors import ErrorBody, Handler
 from gateway.metrics import views as metrics
+from gateway.timers import cli_views as cli
 from gateway.timers import views as timers
+from gateway.timers.cli import (
+    CliActiveAnswer,
+    ResolveTaskAnswer,
+    StopAllAnswer,
+    StopAllRequest,
+    TaskCodeRef,
+)
 from gateway.timers.listing import ListQuery, TimeTrackingPage
 from gateway.timers.models import (
     ActiveAnswer,
@@ -29,6 +38,13 @@ from gateway.timers.models import (
     TimerError,
     TimerRef,
     TrackingAnswer,
+)
+from gateway.workspace import views as workspace
+from gateway.workspace.models import (
+    SearchAnswer,
+    SearchQuery,
+    WorkspacesAnswer,
+    WorkspacesQuery,
 )
 
 
@@ -40,6 +56,15 @@ class OpenApiDocument(BaseModel):
     openapi: str
     info: dict[str, Any]
     paths: dict[str, Any]
+
+
+class ActiveAnswers(RootModel[ActiveAnswer | CliActiveAnswer]):
+    """GET /time-trackings/active: the running timer or null; for `User-Agent: GitScrum-CLI/…`,
+    a list of it (empty when none runs)."""
+
+
+class ReportAnswers(RootModel[ReportAnswer | CliReportAnswer]):
+    """GET /time-trackings/reports as JSON; for `User-Agent: GitScrum-CLI/…` the CLI's shape."""
 
 
 @dataclass(frozen=True)
@@ -122,18 +147,53 @@ OPERATIONS: Mapping[Handler, Operation] = {
         ),
         body=StartRequest,
     ),
-    timers.active: Operation(
-        "The caller's running timer",
+    cli.active: Operation(
+        "The caller's running timer (a list of it for the GitScrum CLI)",
         "timers",
-        own({200: Reply("The running timer, or null.", ActiveAnswer)}),
+        own({200: Reply("The running timer, or null (the CLI: a list).", ActiveAnswers)}),
+    ),
+    cli.start_timer: Operation(
+        "Start a timer: the GitScrum CLI's name for POST /time-trackings",
+        "timers",
+        own(
+            {
+                201: Reply("Started (running), or a manual entry recorded.", StartAnswer),
+                202: Reply("A manual entry accepted; its post to Redmine is pending.", StartAnswer),
+                400: BAD_JSON,
+                409: Reply("A timer is already running (CONFLICT; it is `data`).", TimerError),
+                422: REJECTED,
+            }
+        ),
+        body=StartRequest,
+    ),
+    cli.stop_all: Operation(
+        "Stop the caller's running timers and post their hours",
+        "timers",
+        own(
+            {
+                200: Reply(
+                    "What was stopped (`stopped`: how many; 0 when none ran).", StopAllAnswer
+                ),
+                400: BAD_JSON,
+                409: BUSY,
+                422: INVALID,
+            }
+        ),
+        body=StopAllRequest,
+    ),
+    cli.resolve_task: Operation(
+        "The task_uuid of a task code (an issue number, or the task field's value)",
+        "timers",
+        own({200: Reply("The task.", ResolveTaskAnswer), 422: INVALID}),
+        path=TaskCodeRef,
     ),
     analytics.analytics: analytics_operation(
         "Hours by person, task type, activity and day", SummaryAnswer
     ),
     analytics.team: analytics_operation("Hours per team member", TeamAnswer),
     analytics.reports: analytics_operation(
-        "A time report (JSON, or CSV with format=csv or Accept: text/csv)",
-        ReportAnswer,
+        "A time report (JSON, or CSV with format=csv or Accept: text/csv; the CLI's own shape)",
+        ReportAnswers,
         text="text/csv",
     ),
     analytics.productivity: analytics_operation(
@@ -166,6 +226,18 @@ OPERATIONS: Mapping[Handler, Operation] = {
         "timers",
         own({204: Reply("Deleted."), 409: BUSY}),
         path=TimerRef,
+    ),
+    workspace.workspaces: Operation(
+        "GitScrum's workspaces: the one GATEWAY_COMPANY_SLUG names",
+        "workspaces",
+        own({200: Reply("One page of workspaces.", WorkspacesAnswer), 422: INVALID}),
+        query=WorkspacesQuery,
+    ),
+    workspace.search: Operation(
+        "GitScrum's search (only with `categories`; any other /search is Redmine's): projects",
+        "workspaces",
+        own({200: Reply("What was found, by category asked.", SearchAnswer), 422: INVALID}),
+        query=SearchQuery,
     ),
     health.healthz: Operation(
         "Liveness", "ops", {200: Reply("The process serves.", health.Liveness)}, secured=False

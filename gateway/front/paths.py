@@ -1,6 +1,6 @@
 """Which request targets the gateway refuses, and which paths are its own rather than Redmine's."""
 
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_plus
 
 from gateway.errors import BadRequest, MethodNotAllowed
 
@@ -8,13 +8,30 @@ OWN_PATH = "/time-trackings"
 # The operational endpoints (health, readiness, metrics): with GATEWAY_ADMIN_PORT, only there.
 OPS_PREFIX = "/-/"
 OWN_PREFIXES = (OWN_PATH + "/", OPS_PREFIX)
+# GitScrum's workspace list: Redmine has no such path.
+WORKSPACES_PATH = "/workspaces"
+# GitScrum's search is Redmine's path with a parameter Redmine does not know; only a request
+# that carries it is the gateway's, every other /search (the page, its query) stays Redmine's.
+SEARCH_PATH = "/search"
+SEARCH_PARAMETER = "categories"
 # Answered by the front itself: a liveness probe never waits on the app or a pool.
 LIVENESS_PATH = "/-/healthz"
 
 
 def is_own(path: str) -> bool:
-    """Paths the gateway answers itself: /time-trackings, all under it, and the /-/ endpoints."""
-    return path == OWN_PATH or path.startswith(OWN_PREFIXES)
+    """Paths the gateway answers itself: /time-trackings, all under it, /workspaces and the
+    /-/ endpoints."""
+    return path in (OWN_PATH, WORKSPACES_PATH) or path.startswith(OWN_PREFIXES)
+
+
+def is_own_search(path: str, target: bytes) -> bool:
+    """Whether a request is GitScrum's search: /search with a `categories` parameter."""
+    if path != SEARCH_PATH:
+        return False
+    query = target.partition(b"?")[2].decode("latin-1")
+    return any(
+        unquote_plus(pair.partition("=")[0]) == SEARCH_PARAMETER for pair in query.split("&")
+    )
 
 
 def is_ops(path: str) -> bool:

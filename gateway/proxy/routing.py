@@ -3,7 +3,7 @@
 import enum
 from dataclasses import dataclass
 
-from gateway.front.paths import is_liveness, is_ops, is_own, routed_path
+from gateway.front.paths import is_liveness, is_ops, is_own, is_own_search, routed_path
 from gateway.front.request import IncomingRequest
 from gateway.relay.pool import ConnectionPool
 
@@ -41,4 +41,6 @@ def destination(request: IncomingRequest) -> Destination:
         return Destination.LIVENESS
     if is_ops(path):
         return Destination.OPS
-    return Destination.OWN if is_own(path) else Destination.REDMINE
+    if is_own(path) or is_own_search(path, request.target):
+        return Destination.OWN
+    return Destination.REDMINE

@@ -4,10 +4,10 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gateway.clock import Clock
-from gateway.errors import Forbidden, NotFound
+from gateway.errors import Forbidden, NotFound, ValidationFailed
 from gateway.identity import Caller, UserDirectory
 from gateway.redmine.client import RedmineClient
 from gateway.redmine.models import RedmineProject, RedmineTimeEntry
@@ -19,13 +19,19 @@ PER_PAGE_MAX = 100
 
 
 class ListQuery(BaseModel):
+    """`start`/`end` (GitScrum's names) are `from`/`to`; `users` is a comma-separated list of
+    logins, ids or `me`, like `user` (which names one)."""
+
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     project_slug: Slug | None = None
     company_slug: Slug | None = None
     from_: dt.date | None = Field(default=None, alias="from")
     to: dt.date | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
     user: Slug | None = None
+    users: tuple[str, ...] = ()
     task_uuid: Slug | None = None
     page: int = Field(default=1, ge=1)
     per_page: int = Field(default=25, ge=1, le=PER_PAGE_MAX)
@@ -37,6 +43,29 @@ class ListQuery(BaseModel):
         if isinstance(data, dict):
             return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
         return data
+
+    @field_validator("users", mode="before")
+    @classmethod
+    def _split_users(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return tuple(dict.fromkeys(name.strip() for name in value.split(",") if name.strip()))
+
+    @model_validator(mode="after")
+    def _one_range(self) -> "ListQuery":
+        for name, given, alias in (("start", self.start, self.from_), ("end", self.end, self.to)):
+            if given is not None and alias is not None and given != alias:
+                raise ValidationFailed(
+                    "The given data was invalid.",
+                    {name: [f"{name} and {'from' if name == 'start' else 'to'} differ."]},
+                )
+        self.from_ = self.from_ or self.start
+        self.to = self.to or self.end
+        return self
+
+    @property
+    def named_users(self) -> tuple[str, ...]:
+        return (*((self.user,) if self.user else ()), *self.users)
 
 
 class PageMeta(BaseModel):
@@ -53,9 +82,21 @@ class TimeTrackingPage(BaseModel):
 
 @dataclass(frozen=True)
 class Scope:
+    """Whose entries: `user_ids` and `logins` (casefolded) named; both None: everyone's."""
+
     issue_id: int | None
-    user_id: int | None
-    login: str | None
+    user_ids: frozenset[int] | None = None
+    logins: frozenset[str] | None = None
+
+    def keeps(self, user_id: int, login: str | None) -> bool:
+        if self.user_ids is None and self.logins is None:
+            return True
+        return user_id in (self.user_ids or ()) or (
+            login is not None and login.casefold() in (self.logins or ())
+        )
+
+    def may_include(self, caller: Caller) -> bool:
+        return self.keeps(caller.user_id, caller.owner.username)
 
 
 def is_owned_by(timer: Timer, entry: RedmineTimeEntry) -> bool:
@@ -125,14 +166,18 @@ class TimeTrackingLister:
 
     async def _scope(self, caller: Caller, query: ListQuery) -> Scope:
         issue_id = await self._tasks.issue_id(caller, query.task_uuid) if query.task_uuid else None
-        user = query.user
-        if user is None:
-            return Scope(issue_id, None, None)
-        if user == "me":
-            return Scope(issue_id, caller.user_id, None)
-        if user.isdigit():
-            return Scope(issue_id, int(user), None)
-        return Scope(issue_id, None, user)
+        if not query.named_users:
+            return Scope(issue_id)
+        ids: set[int] = set()
+        logins: set[str] = set()
+        for user in query.named_users:
+            if user == "me" or user.casefold() == caller.owner.username.casefold():
+                ids.add(caller.user_id)
+            elif user.isdigit():
+                ids.add(int(user))
+            else:
+                logins.add(user.casefold())
+        return Scope(issue_id, frozenset(ids), frozenset(logins))
 
     @staticmethod
     def _params(query: ListQuery, scope: Scope) -> dict[str, str | int]:
@@ -143,8 +188,9 @@ class TimeTrackingLister:
             params["from"] = query.from_.isoformat()
         if query.to:
             params["to"] = query.to.isoformat()
-        if scope.user_id is not None:
-            params["user_id"] = scope.user_id
+        # Redmine filters by ids (`|` between several); logins are matched on the entries.
+        if scope.user_ids and not scope.logins:
+            params["user_id"] = "|".join(str(i) for i in sorted(scope.user_ids))
         if scope.issue_id is not None:
             params["issue_id"] = scope.issue_id
         return params
@@ -169,18 +215,22 @@ class TimeTrackingLister:
                 direct.append(entry)
         for timer in await self._unrecorded(caller, query, scope):
             shown.setdefault(timer.id, timer)
-        views = [timer_view(timer, now) for timer in shown.values()]
-        views.extend(await self._direct_views(caller, direct))
-        if scope.login is not None:
-            views = [v for v in views if v.user.username == scope.login]
+        views = [
+            timer_view(timer, now)
+            for timer in shown.values()
+            if scope.keeps(timer.user.id, timer.user.username)
+        ]
+        direct_views = await self._direct_views(caller, direct)
+        views.extend(
+            view
+            for entry, view in zip(direct, direct_views, strict=True)
+            if scope.keeps(entry.user.id, view.user.username)
+        )
         return views
 
     async def _unrecorded(self, caller: Caller, query: ListQuery, scope: Scope) -> list[Timer]:
         """The caller's timers not (yet) in Redmine, so that their ids show before and after."""
-        if scope.user_id not in (None, caller.user_id) or scope.login not in (
-            None,
-            caller.owner.username,
-        ):
+        if not scope.may_include(caller):
             return []
         timers = await self._store.timers(await self._store.user_timer_ids(caller.user_id))
         return [t for t in timers if t.status != "recorded" and self._in_query(t, query, scope)]

@@ -70,6 +70,11 @@ def test_every_route_but_the_catch_alls_is_in_the_document(document: dict[str, A
         "/-/openapi.json",
         "/time-trackings",
         "/time-trackings/active",
+        "/time-trackings/start",
+        "/time-trackings/stop-all",
+        "/time-trackings/resolve-task/{code}",
+        "/workspaces",
+        "/search",
         "/time-trackings/analytics",
         "/time-trackings/team",
         "/time-trackings/reports",
@@ -166,11 +171,16 @@ def test_query_and_path_parameters_come_from_the_models(document: dict[str, Any]
         "company_slug",
         "from",
         "to",
+        "start",
+        "end",
         "user",
+        "users",
         "task_uuid",
         "page",
         "per_page",
     }
+    assert listing["users"]["explode"] is False
+    assert listing["start"]["schema"] == {"format": "date", "type": "string"}
     assert listing["per_page"]["schema"] == {
         "default": 25,
         "maximum": 100,

@@ -47,6 +47,8 @@ PROBES = [
     Probe("GET", "/users/6.json"),
     Probe("GET", "/projects/ops.json"),
     Probe("GET", "/projects/999.json"),
+    Probe("GET", "/projects.json"),
+    Probe("GET", "/projects.json?limit=1&offset=0", login="bob"),
     Probe("GET", f"/issues.json?cf_1={UUID_2}&status_id=*&limit=2"),
     Probe("GET", "/issues.json?issue_id=abc&cf_1="),
     Probe("GET", "/issues/1.json", login="bob"),

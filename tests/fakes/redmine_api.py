@@ -93,6 +93,7 @@ class FakeRedmineApi(FakeRedmine):
         self._routes: tuple[tuple[str, re.Pattern[str], Callable[[Call], web.Response]], ...] = (
             ("GET", re.compile(r"/users/current\.json"), self._current_user),
             ("GET", re.compile(r"/users/([^/]+)\.json"), self._user),
+            ("GET", re.compile(r"/projects\.json"), self._projects),
             ("GET", re.compile(r"/projects/([^/]+)\.json"), self._project),
             ("GET", re.compile(r"/issues\.json"), self._issues),
             ("GET", re.compile(r"/issues/([^/]+)\.json"), self._issue),
@@ -227,6 +228,21 @@ class FakeRedmineApi(FakeRedmine):
         if not self.state.project_visible(call.user, project):
             raise _Refused(403)
         return _json(200, {"project": project_json(project)})
+
+    def _projects(self, call: Call) -> web.Response:
+        """projects/index.api: the active projects the user may see, in tree (here: id) order."""
+        _reject_sorting(call)
+        rows = sorted(
+            (p for p in self.state.projects.values() if self.state.project_visible(call.user, p)),
+            key=_id,
+        )
+        # The list leaves out what only a project's own page shows (its homepage).
+        return _page(
+            call,
+            "projects",
+            rows,
+            lambda p: {k: v for k, v in project_json(p).items() if k != "homepage"},
+        )
 
     def _issue(self, call: Call) -> web.Response:
         issue = self.state.issues.get(ruby_to_i(call.arg)) or _refuse(404)
@@ -364,6 +380,11 @@ def _page(
     return _json(200, {name: shown, "total_count": len(rows), "offset": offset, "limit": limit})
 
 
+def listed_project_json(project: Project) -> Json:
+    """projects/index.api: a project as the list shows it, without its homepage."""
+    return {k: v for k, v in project_json(project).items() if k != "homepage"}
+
+
 def _json(status: int, payload: Json, **headers: str) -> web.Response:
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     return web.Response(
@@ -376,5 +397,5 @@ def _empty(status: int) -> web.Response:
     return web.Response(status=status, content_type=JSON_TYPE, headers=headers)
 
 
-def _id(row: Issue | TimeEntry) -> int:
+def _id(row: Issue | TimeEntry | Project) -> int:
     return row.id

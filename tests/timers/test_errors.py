@@ -91,6 +91,8 @@ async def test_unknown_ids_are_404(gw: Gateway, method: str, item_id: int) -> No
         "/time-trackings/active/extra",
         "/time-trackings/1234567890123456789012",
         "/time-trackings/%2e%2e/issues.json",
+        "/time-trackings/%0A",
+        "/time-trackings/x%0Ay/z",
     ],
 )
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE", "PATCH"])
