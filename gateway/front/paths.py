@@ -8,6 +8,8 @@ OWN_PATH = "/time-trackings"
 # The operational endpoints (health, readiness, metrics): with GATEWAY_ADMIN_PORT, only there.
 OPS_PREFIX = "/-/"
 OWN_PREFIXES = (OWN_PATH + "/", OPS_PREFIX)
+# The timer page: under /-/ (never Redmine's), yet served where the public API is.
+PAGE_PATH = "/-/app"
 # Answered by the front itself: a liveness probe never waits on the app or a pool.
 LIVENESS_PATH = "/-/healthz"
 
@@ -18,7 +20,12 @@ def is_own(path: str) -> bool:
 
 
 def is_ops(path: str) -> bool:
-    return path.startswith(OPS_PREFIX)
+    """The operational /-/ endpoints: everything under /-/ but the page."""
+    return path.startswith(OPS_PREFIX) and not is_page(path)
+
+
+def is_page(path: str) -> bool:
+    return path == PAGE_PATH or path.startswith(PAGE_PATH + "/")
 
 
 def is_liveness(method: str, path: str) -> bool:
