@@ -10,6 +10,7 @@
     skewMs: 0,
     tick: null,
     retry: null,
+    summary: null,
   };
   let issuePicker = null;
   let manualPicker = null;
@@ -56,6 +57,7 @@
   function signedOut(message) {
     state.session = null;
     state.timer = null;
+    state.summary = null;
     Gw.setCsrf(null);
     clearInterval(state.tick);
     clearTimeout(state.retry);
@@ -342,16 +344,29 @@
         Gw.call("GET", "time-trackings/team?" + period),
         Gw.call("GET", "time-trackings/productivity?" + period + mine),
       ]);
-      const summary = results[0].data.data;
-      Gw.charts.dayBars(document.querySelector("#chart-days .chart"), summary.trend, state.session.today);
-      Gw.charts.nameBars(document.querySelector("#chart-activity .chart"), summary.by_activity, "Hours per activity");
-      Gw.charts.nameBars(document.querySelector("#chart-tracker .chart"), summary.by_task_type, "Hours per issue tracker");
+      state.summary = results[0].data.data;
+      drawCharts();
+      const summary = state.summary;
       showTeam(results[1].data.data.team_members);
       showProductivity(results[2].data.data, summary);
     } catch (error) {
       sayError(error, $("charts-error"));
     }
   }
+
+  function drawCharts() {
+    const summary = state.summary;
+    if (!summary || !state.session) return;
+    Gw.charts.dayBars(document.querySelector("#chart-days .chart"), summary.trend, state.session.today);
+    Gw.charts.nameBars(document.querySelector("#chart-activity .chart"), summary.by_activity, "Hours per activity");
+    Gw.charts.nameBars(document.querySelector("#chart-tracker .chart"), summary.by_task_type, "Hours per issue tracker");
+  }
+
+  let resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(drawCharts, 150);
+  });
 
   function showTeam(members) {
     const body = document.querySelector("#team tbody");
