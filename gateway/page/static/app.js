@@ -11,6 +11,7 @@
     tick: null,
     retry: null,
     summary: null,
+    week: [],
   };
   let issuePicker = null;
   let manualPicker = null;
@@ -58,6 +59,7 @@
     state.session = null;
     state.timer = null;
     state.summary = null;
+    state.week = [];
     Gw.setCsrf(null);
     clearInterval(state.tick);
     clearTimeout(state.retry);
@@ -162,6 +164,7 @@
       issuePicker.clear();
       $("description").value = "";
       showTimer(answer.data.data);
+      showEntry(answer.data.data);
       say("Timer started.", "ok");
       refreshWeek();
     } catch (error) {
@@ -177,13 +180,17 @@
       const answer = await Gw.call("PUT", "time-trackings/" + state.timer.id, {});
       const entry = answer.data.data;
       showTimer(null);
+      showEntry(entry);
       say(answer.status === 202
         ? "Stopped. Redmine cannot be reached now: the hours will be posted when it is back."
         : "Stopped: " + entry.hours + " h recorded in Redmine.", "ok");
       refreshWeek();
       refreshCharts();
     } catch (error) {
-      if (error.status === 422 && error.body.data) showTimer(null);
+      if (error.status === 422 && error.body.data) {
+        showTimer(null);
+        showEntry(error.body.data);
+      }
       sayError(error, $("timer-error"));
       refreshWeek();
     }
@@ -267,38 +274,55 @@
     try {
       const query = "user=me&per_page=100&from=" + bounds[0] + "&to=" + bounds[1];
       const answer = await Gw.call("GET", "time-trackings?" + query);
-      const byDay = new Map();
-      answer.data.data.forEach(function (item) {
-        const day = dayOf(item);
-        if (!byDay.has(day)) byDay.set(day, []);
-        byDay.get(day).push(item);
-      });
-      const list = $("week");
-      list.replaceChildren();
-      Array.from(byDay.keys()).sort().reverse().forEach(function (day) {
-        const items = byDay.get(day);
-        const total = items.reduce(function (sum, i) { return sum + (i.hours || 0); }, 0);
-        const block = document.createElement("li");
-        block.className = "day";
-        block.dataset.day = day;
-        const title = document.createElement("h3");
-        const name = new Date(day + "T00:00:00Z").toLocaleDateString(undefined, {
-          weekday: "long", month: "short", day: "numeric", timeZone: "UTC",
-        });
-        title.textContent = name + " · " + Gw.charts.hours(total) + " h";
-        const entries = document.createElement("ul");
-        items.forEach(function (item) { entries.append(entryItem(item)); });
-        block.append(title, entries);
-        list.append(block);
-      });
-      if (!byDay.size) {
-        const none = document.createElement("li");
-        none.className = "muted";
-        none.textContent = "Nothing tracked this week yet.";
-        list.append(none);
-      }
+      state.week = answer.data.data;
+      $("week-error").textContent = "";
+      showWeek();
     } catch (error) {
+      // What is shown stays, marked as not up to date (the list comes from Redmine).
+      if (error.status !== 401) {
+        $("week-error").textContent = "Not up to date: " + Gw.explain(error);
+      }
       sayError(error);
+    }
+  }
+
+  // An entry as the gateway just answered it (a start, a stop), shown before the list is read.
+  function showEntry(item) {
+    const others = state.week.filter(function (known) { return known.id !== item.id; });
+    state.week = [item].concat(others);
+    showWeek();
+  }
+
+  function showWeek() {
+    const byDay = new Map();
+    state.week.forEach(function (item) {
+      const day = dayOf(item);
+      if (!byDay.has(day)) byDay.set(day, []);
+      byDay.get(day).push(item);
+    });
+    const list = $("week");
+    list.replaceChildren();
+    Array.from(byDay.keys()).sort().reverse().forEach(function (day) {
+      const items = byDay.get(day);
+      const total = items.reduce(function (sum, i) { return sum + (i.hours || 0); }, 0);
+      const block = document.createElement("li");
+      block.className = "day";
+      block.dataset.day = day;
+      const title = document.createElement("h3");
+      const name = new Date(day + "T00:00:00Z").toLocaleDateString(undefined, {
+        weekday: "long", month: "short", day: "numeric", timeZone: "UTC",
+      });
+      title.textContent = name + " · " + Gw.charts.hours(total) + " h";
+      const entries = document.createElement("ul");
+      items.forEach(function (item) { entries.append(entryItem(item)); });
+      block.append(title, entries);
+      list.append(block);
+    });
+    if (!byDay.size) {
+      const none = document.createElement("li");
+      none.className = "muted";
+      none.textContent = "Nothing tracked this week yet.";
+      list.append(none);
     }
   }
 
@@ -320,12 +344,14 @@
       });
       manualPicker.clear();
       $("manual-description").value = "";
+      showEntry(answer.data.data);
       say(answer.status === 202
         ? "Entry kept: it will be posted when Redmine is back."
         : "Entry recorded: " + answer.data.data.hours + " h.", "ok");
       refreshWeek();
       refreshCharts();
     } catch (error) {
+      if (error.status === 422 && error.body.data) showEntry(error.body.data);
       sayError(error, $("manual-error"));
       refreshWeek();
     }

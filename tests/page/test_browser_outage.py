@@ -1,0 +1,100 @@
+"""The page in Chromium while Redmine is slow, then unreachable, then back (a gateway process over
+the fake Redmine): it says what is happening, and the stopped timer's hours arrive once."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+# Imported at module level on purpose: without Playwright the module fails to import, which is a
+# failure, never a skip.
+from playwright.async_api import Browser, Page, async_playwright, expect
+from pytest_aiohttp import AiohttpServer
+
+from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.fakes.redmine import Canned
+from tests.fakes.redmine_api import FakeRedmineApi
+from tests.gateway_process import GatewayProcess, running_gateway
+
+pytestmark = [pytest.mark.browser]
+
+ALICE = 5
+# Longer than the page's 2.5 s before it says it is waiting; shorter than the gateway's bound.
+SLOW_S = 4.0
+# The outbox retries after 5 s, the page after Retry-After (5 s): both well within this.
+RECOVERY_MS = 30_000
+
+
+@pytest.fixture
+async def fake_redmine(aiohttp_server: AiohttpServer) -> FakeRedmineApi:
+    fake = FakeRedmineApi()
+    server = await aiohttp_server(fake.app)
+    fake.url = str(server.make_url("/"))
+    return fake
+
+
+@pytest.fixture
+async def gateway(fake_redmine: FakeRedmineApi, tmp_path: Path) -> AsyncIterator[GatewayProcess]:
+    settings = {"GATEWAY_REDMINE_URL": fake_redmine.url, "GATEWAY_UPSTREAM_TIMEOUT_S": "10"}
+    async with running_gateway(settings, tmp_path / "gateway.log") as running:
+        yield running
+
+
+@pytest.fixture
+async def chromium() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        yield browser
+        await browser.close()
+
+
+async def signed_in_page(chromium: Browser, gateway: GatewayProcess) -> Page:
+    page = await chromium.new_page()
+    await page.goto(f"{gateway.url}/-/app/")
+    await page.fill("#login", "alice")
+    await page.fill("#password", "alice-password")
+    await page.click("#password-form button[type=submit]")
+    await expect(page.locator("#who")).to_contain_text("alice")
+    return page
+
+
+async def test_a_slow_then_unreachable_redmine_is_explained_and_loses_nothing(
+    chromium: Browser, gateway: GatewayProcess, fake_redmine: FakeRedmineApi
+) -> None:
+    page = await signed_in_page(chromium, gateway)
+    await page.fill("#issue-search", "1")  # a number typed as is, without the list
+    await page.click("#start")
+    await expect(page.locator("#running")).to_be_visible()
+
+    fake_redmine.outage = Canned(delay_s=SLOW_S, drop_connection=True)
+    await page.click("#stop")
+    status = page.locator("#status")
+    await expect(status).to_have_text("Waiting for Redmine to answer…")
+    await expect(status).to_contain_text(
+        "Redmine cannot be reached now: the hours will be posted when it is back",
+        timeout=RECOVERY_MS,
+    )
+    entry = page.locator("#week li.entry").first
+    await expect(entry).to_have_attribute("data-status", "pending")
+    await expect(entry.locator(".badge")).to_have_text("pending: waiting for Redmine")
+    # The list itself comes from Redmine: it says it is not up to date.
+    await expect(page.locator("#week-error")).to_contain_text(
+        "Not up to date: Redmine could not be reached", timeout=RECOVERY_MS
+    )
+    # The charts ask Redmine too: their error says so, with the retry.
+    await expect(page.locator("#charts-error")).to_contain_text(
+        "Retrying in 5 s", timeout=RECOVERY_MS
+    )
+    assert fake_redmine.entries_for(ALICE) == []
+
+    fake_redmine.outage = None
+    # The outbox posts it; the page, retrying after Retry-After, shows it recorded.
+    await expect(entry).to_have_attribute("data-status", "recorded", timeout=RECOVERY_MS)
+    await expect(page.locator("#chart-days g.bar.today")).to_have_attribute(
+        "data-hours", "0.25", timeout=RECOVERY_MS
+    )
+    await expect(page.locator("#week-error")).to_have_text("")
+    assert len(fake_redmine.entries_for(ALICE)) == 1
+    assert "Traceback" not in await gateway.log_text()
