@@ -16,10 +16,10 @@ SAME_SITE_FETCH = frozenset({"same-origin", "none"})
 
 
 def is_https(request: web.Request) -> bool:
-    """Whether the browser spoke https: to us, or to the proxy in front (X-Forwarded-Proto)."""
+    """Whether the browser spoke https to the proxy in front (its X-Forwarded-Proto, the first
+    value: the nearest proxy's); the gateway itself listens for plain http only."""
     forwarded = request.headers.get("X-Forwarded-Proto", "")
-    first = forwarded.split(",")[0].strip().lower()
-    return first == "https" if first else request.secure
+    return forwarded.split(",")[0].strip().lower() == "https"
 
 
 def set_session_cookie(response: web.Response, request: web.Request, value: str, path: str) -> None:
