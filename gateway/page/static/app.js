@@ -52,6 +52,7 @@
     $("sign-in").hidden = true;
     $("app").hidden = false;
     $("manual-date").value = info.today;
+    $("manual-zone").textContent = "Times are in " + info.timezone + ".";
     refreshAll();
   }
 
@@ -229,8 +230,12 @@
     return (item.started_at || item.created_at).slice(0, 10);
   }
 
+  // Times as the gateway reads them: in its time zone (GATEWAY_TIMEZONE), not the browser's.
   function timeOf(iso) {
-    return iso ? new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
+    if (!iso) return "";
+    return new Date(iso).toLocaleTimeString([], {
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: state.session.timezone,
+    });
   }
 
   const STATUS_TEXT = {

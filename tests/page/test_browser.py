@@ -1,6 +1,7 @@
-"""The page in Chromium while Redmine is slow, then unreachable, then back (a gateway process over
-the fake Redmine): it says what is happening, and the stopped timer's hours arrive once."""
+"""The page in Chromium over the fake Redmine (a gateway process): while Redmine is slow, then
+unreachable, then back; an entry Redmine refuses; a manual entry in the gateway's time zone."""
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,6 +24,17 @@ ALICE = 5
 SLOW_S = 4.0
 # The outbox retries after 5 s, the page after Retry-After (5 s): both well within this.
 RECOVERY_MS = 30_000
+# The browser's own zone: never the gateway's (below), so times shown come from the gateway's.
+BROWSER_ZONE = "America/Los_Angeles"
+
+
+def zone_at_noon(now: dt.datetime) -> str:
+    """A fixed-offset zone where it is now between 12:00 and 13:00: there, 01:00-02:00 today is
+    in the past and in this week, whenever the test runs."""
+    offset = (12 - now.hour) % 24
+    offset = offset - 24 if offset > 14 else offset
+    # POSIX signs: Etc/GMT-3 is UTC+3.
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
 
 
 @pytest.fixture
@@ -35,7 +47,11 @@ async def fake_redmine(aiohttp_server: AiohttpServer) -> FakeRedmineApi:
 
 @pytest.fixture
 async def gateway(fake_redmine: FakeRedmineApi, tmp_path: Path) -> AsyncIterator[GatewayProcess]:
-    settings = {"GATEWAY_REDMINE_URL": fake_redmine.url, "GATEWAY_UPSTREAM_TIMEOUT_S": "10"}
+    settings = {
+        "GATEWAY_REDMINE_URL": fake_redmine.url,
+        "GATEWAY_UPSTREAM_TIMEOUT_S": "10",
+        "GATEWAY_TIMEZONE": zone_at_noon(dt.datetime.now(dt.UTC)),
+    }
     async with running_gateway(settings, tmp_path / "gateway.log") as running:
         yield running
 
@@ -51,7 +67,7 @@ async def chromium() -> AsyncIterator[Browser]:
 
 
 async def signed_in_page(chromium: Browser, gateway: GatewayProcess) -> Page:
-    page = await chromium.new_page()
+    page = await chromium.new_page(timezone_id=BROWSER_ZONE)
     await page.goto(f"{gateway.url}/-/app/")
     await page.fill("#login", "alice")
     await page.fill("#password", "alice-password")
@@ -98,3 +114,50 @@ async def test_a_slow_then_unreachable_redmine_is_explained_and_loses_nothing(
     await expect(page.locator("#week-error")).to_have_text("")
     assert len(fake_redmine.entries_for(ALICE)) == 1
     assert "Traceback" not in await gateway.log_text()
+
+
+async def test_an_entry_redmine_refuses_shows_redmines_reason(
+    chromium: Browser, gateway: GatewayProcess, fake_redmine: FakeRedmineApi
+) -> None:
+    page = await signed_in_page(chromium, gateway)
+    await page.fill("#issue-search", "#2")
+    await page.fill("#description", "to be refused")
+    await page.click("#start")
+    await expect(page.locator("#running")).to_be_visible()
+    refusal = b'{"errors":["Comment is too long"]}'
+    fake_redmine.fault_next_posts(Canned(status=422, body=refusal))
+    await page.click("#stop")
+    await expect(page.locator("#timer-error")).to_have_text(
+        "Redmine refused it: Comment is too long"
+    )
+    entry = page.locator("#week li.entry", has_text="to be refused")
+    await expect(entry).to_have_attribute("data-status", "failed")
+    await expect(entry.locator(".reason")).to_have_text("Redmine: Comment is too long")
+    await expect(page.locator("#start-form")).to_be_visible()
+    assert fake_redmine.entries_for(ALICE) == []
+
+
+async def test_a_manual_entry_is_read_and_shown_in_the_gateways_time_zone(
+    chromium: Browser, gateway: GatewayProcess, fake_redmine: FakeRedmineApi
+) -> None:
+    page = await signed_in_page(chromium, gateway)
+    await page.click("#manual summary")
+    await expect(page.locator("#manual-zone")).to_contain_text("Times are in Etc/GMT")
+    await page.fill("#manual-issue", "csv")
+    option = page.locator('#manual-issue-list li[data-issue-id="2"]')
+    await expect(option).to_have_text("#2 Add CSV export (Web App)")
+    await option.click()
+    await page.fill("#manual-from", "01:00")
+    await page.fill("#manual-to", "02:00")
+    await page.fill("#manual-description", "written by hand")
+    await page.click("#manual-form button[type=submit]")
+    await expect(page.locator("#status")).to_have_text("Entry recorded: 1 h.")
+    entry = page.locator("#week li.entry", has_text="written by hand")
+    await expect(entry).to_have_attribute("data-status", "recorded")
+    await expect(entry.locator(".what")).to_have_text("01:00\u201302:00 #2 written by hand")
+    await expect(entry.locator(".hours")).to_have_text("1.00 h")
+    (posted,) = fake_redmine.entries_for(ALICE)
+    assert posted.issue_id == 2 and posted.hours == 1
+    assert posted.spent_on == dt.date.fromisoformat(
+        await page.locator("#manual-date").input_value()
+    )
