@@ -1,9 +1,9 @@
-// The timer page: sign-in, the running timer, this week's entries and the analytics charts.
+// The timer page: sign-in, the status line, the running timer; week.js and analytics.js do the rest.
 "use strict";
 
 (function (Gw) {
   const $ = function (id) { return document.getElementById(id); };
-  const state = {
+  const state = Gw.state = {
     session: null,
     timer: null,
     // Server time minus this browser's, from the answers' Date header.
@@ -14,7 +14,6 @@
     week: [],
   };
   let issuePicker = null;
-  let manualPicker = null;
 
   // -- status line ---------------------------------------------------------------------------
 
@@ -36,6 +35,9 @@
       state.retry = setTimeout(refreshAll, 1000 * (error.retryAfter || 5));
     }
   }
+
+  Gw.say = say;
+  Gw.sayError = sayError;
 
   Gw.onWaiting(function (count) {
     if (count > 0) say("Waiting for Redmine to answer…", "info");
@@ -165,9 +167,9 @@
       issuePicker.clear();
       $("description").value = "";
       showTimer(answer.data.data);
-      showEntry(answer.data.data);
+      Gw.week.showEntry(answer.data.data);
       say("Timer started.", "ok");
-      refreshWeek();
+      Gw.week.refresh();
     } catch (error) {
       if (error.status === 409 && error.body.data) showTimer(error.body.data);
       sayError(error, $("timer-error"));
@@ -181,19 +183,19 @@
       const answer = await Gw.call("PUT", "time-trackings/" + state.timer.id, {});
       const entry = answer.data.data;
       showTimer(null);
-      showEntry(entry);
+      Gw.week.showEntry(entry);
       say(answer.status === 202
         ? "Stopped. Redmine cannot be reached now: the hours will be posted when it is back."
         : "Stopped: " + entry.hours + " h recorded in Redmine.", "ok");
-      refreshWeek();
-      refreshCharts();
+      Gw.week.refresh();
+      Gw.analytics.refresh();
     } catch (error) {
       if (error.status === 422 && error.body.data) {
         showTimer(null);
-        showEntry(error.body.data);
+        Gw.week.showEntry(error.body.data);
       }
       sayError(error, $("timer-error"));
-      refreshWeek();
+      Gw.week.refresh();
     }
   }
 
@@ -214,249 +216,19 @@
     }
   }
 
-  // -- this week -----------------------------------------------------------------------------
-
-  function weekBounds(today) {
-    const day = new Date(today + "T00:00:00Z");
-    const monday = new Date(day);
-    monday.setUTCDate(day.getUTCDate() - ((day.getUTCDay() + 6) % 7));
-    const sunday = new Date(monday);
-    sunday.setUTCDate(monday.getUTCDate() + 6);
-    return [monday.toISOString().slice(0, 10), sunday.toISOString().slice(0, 10)];
-  }
-
-  function dayOf(item) {
-    if (item.spent_on) return item.spent_on;
-    return (item.started_at || item.created_at).slice(0, 10);
-  }
-
-  // Times as the gateway reads them: in its time zone (GATEWAY_TIMEZONE), not the browser's.
-  function timeOf(iso) {
-    if (!iso) return "";
-    return new Date(iso).toLocaleTimeString([], {
-      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: state.session.timezone,
-    });
-  }
-
-  const STATUS_TEXT = {
-    running: "running",
-    paused: "paused",
-    pending: "pending: waiting for Redmine",
-    failed: "failed",
-    recorded: "recorded",
-  };
-
-  function entryItem(item) {
-    const row = document.createElement("li");
-    row.className = "entry " + item.status;
-    row.dataset.id = String(item.id);
-    row.dataset.status = item.status;
-    const what = document.createElement("span");
-    what.className = "what";
-    const when = item.started_at ? timeOf(item.started_at) + "–" + timeOf(item.ended_at) + " " : "";
-    what.textContent = when + "#" + (item.task_uuid || "?") + " " + (item.description || "");
-    const hours = document.createElement("span");
-    hours.className = "hours";
-    hours.textContent = item.hours != null ? Gw.charts.hours(item.hours) + " h" : "…";
-    const badge = document.createElement("span");
-    badge.className = "badge " + item.status;
-    badge.textContent = STATUS_TEXT[item.status] || item.status;
-    row.append(what, hours, badge);
-    if (item.status === "failed") {
-      const why = document.createElement("p");
-      why.className = "reason";
-      const reasons = (item.errors || []).join("; ") || item.failure_reason || "refused";
-      why.textContent = "Redmine: " + reasons;
-      row.append(why);
-    }
-    return row;
-  }
-
-  async function refreshWeek() {
-    if (!state.session) return;
-    const bounds = weekBounds(state.session.today);
-    $("week-range").textContent = bounds[0] + " to " + bounds[1];
-    try {
-      const query = "user=me&per_page=100&from=" + bounds[0] + "&to=" + bounds[1];
-      const answer = await Gw.call("GET", "time-trackings?" + query);
-      state.week = answer.data.data;
-      $("week-error").textContent = "";
-      showWeek();
-    } catch (error) {
-      // What is shown stays, marked as not up to date (the list comes from Redmine).
-      if (error.status !== 401) {
-        $("week-error").textContent = "Not up to date: " + Gw.explain(error);
-      }
-      sayError(error);
-    }
-  }
-
-  // An entry as the gateway just answered it (a start, a stop), shown before the list is read.
-  function showEntry(item) {
-    const others = state.week.filter(function (known) { return known.id !== item.id; });
-    state.week = [item].concat(others);
-    showWeek();
-  }
-
-  function showWeek() {
-    const byDay = new Map();
-    state.week.forEach(function (item) {
-      const day = dayOf(item);
-      if (!byDay.has(day)) byDay.set(day, []);
-      byDay.get(day).push(item);
-    });
-    const list = $("week");
-    list.replaceChildren();
-    Array.from(byDay.keys()).sort().reverse().forEach(function (day) {
-      const items = byDay.get(day);
-      const total = items.reduce(function (sum, i) { return sum + (i.hours || 0); }, 0);
-      const block = document.createElement("li");
-      block.className = "day";
-      block.dataset.day = day;
-      const title = document.createElement("h3");
-      const name = new Date(day + "T00:00:00Z").toLocaleDateString(undefined, {
-        weekday: "long", month: "short", day: "numeric", timeZone: "UTC",
-      });
-      title.textContent = name + " · " + Gw.charts.hours(total) + " h";
-      const entries = document.createElement("ul");
-      items.forEach(function (item) { entries.append(entryItem(item)); });
-      block.append(title, entries);
-      list.append(block);
-    });
-    if (!byDay.size) {
-      const none = document.createElement("li");
-      none.className = "muted";
-      none.textContent = "Nothing tracked this week yet.";
-      list.append(none);
-    }
-  }
-
-  async function addManual(event) {
-    event.preventDefault();
-    $("manual-error").textContent = "";
-    const issueId = manualPicker.issueId();
-    if (issueId === null) {
-      $("manual-error").textContent = "Pick an issue from the list, or type its number.";
-      return;
-    }
-    const day = $("manual-date").value;
-    try {
-      const answer = await Gw.call("POST", "time-trackings", {
-        task_uuid: String(issueId),
-        started_at: day + "T" + $("manual-from").value + ":00",
-        ended_at: day + "T" + $("manual-to").value + ":00",
-        description: $("manual-description").value,
-      });
-      manualPicker.clear();
-      $("manual-description").value = "";
-      showEntry(answer.data.data);
-      say(answer.status === 202
-        ? "Entry kept: it will be posted when Redmine is back."
-        : "Entry recorded: " + answer.data.data.hours + " h.", "ok");
-      refreshWeek();
-      refreshCharts();
-    } catch (error) {
-      if (error.status === 422 && error.body.data) showEntry(error.body.data);
-      sayError(error, $("manual-error"));
-      refreshWeek();
-    }
-  }
-
-  // -- charts --------------------------------------------------------------------------------
-
-  async function refreshCharts() {
-    if (!state.session) return;
-    const period = "period=" + $("period").value;
-    const mine = $("scope").value === "me" ? "&users=" + state.session.user.username : "";
-    $("charts-error").textContent = "";
-    try {
-      const results = await Promise.all([
-        Gw.call("GET", "time-trackings/analytics?" + period + mine),
-        Gw.call("GET", "time-trackings/team?" + period),
-        Gw.call("GET", "time-trackings/productivity?" + period + mine),
-      ]);
-      state.summary = results[0].data.data;
-      drawCharts();
-      const summary = state.summary;
-      showTeam(results[1].data.data.team_members);
-      showProductivity(results[2].data.data, summary);
-    } catch (error) {
-      sayError(error, $("charts-error"));
-    }
-  }
-
-  function drawCharts() {
-    const summary = state.summary;
-    if (!summary || !state.session) return;
-    Gw.charts.dayBars(document.querySelector("#chart-days .chart"), summary.trend, state.session.today);
-    Gw.charts.nameBars(document.querySelector("#chart-activity .chart"), summary.by_activity, "Hours per activity");
-    Gw.charts.nameBars(document.querySelector("#chart-tracker .chart"), summary.by_task_type, "Hours per issue tracker");
-  }
-
-  let resizing = null;
-  window.addEventListener("resize", function () {
-    clearTimeout(resizing);
-    resizing = setTimeout(drawCharts, 150);
-  });
-
-  function showTeam(members) {
-    const body = document.querySelector("#team tbody");
-    body.replaceChildren();
-    members.forEach(function (member) {
-      const row = document.createElement("tr");
-      [member.name || member.username, Gw.charts.hours(member.total_hours), member.tasks_tracked,
-        member.entries, member.last_entry_on || "—"].forEach(function (value, index) {
-        const cell = document.createElement(index === 0 ? "th" : "td");
-        if (index === 0) cell.scope = "row";
-        cell.textContent = String(value);
-        row.append(cell);
-      });
-      body.append(row);
-    });
-    if (!members.length) {
-      const row = document.createElement("tr");
-      const cell = document.createElement("td");
-      cell.colSpan = 5;
-      cell.textContent = "No hours in this period.";
-      row.append(cell);
-      body.append(row);
-    }
-  }
-
-  function showProductivity(figures, summary) {
-    const list = document.querySelector("#productivity dl");
-    list.replaceChildren();
-    const minutes = function (seconds) { return Math.round(seconds / 60) + " min"; };
-    [
-      ["Total hours", Gw.charts.hours(summary.total_hours)],
-      ["Average per day with entries", Gw.charts.hours(figures.avg_daily_hours) + " h"],
-      ["Timed", minutes(figures.timed_seconds)],
-      ["Focused", minutes(figures.focus_seconds)],
-      ["Context switches", String(figures.context_switches)],
-      ["Productivity score", figures.productivity_score + " / 100"],
-      ["Most productive day", figures.most_productive_day || "—"],
-      ["Issues closed", String(figures.tasks_completed)],
-    ].forEach(function (pair) {
-      const term = document.createElement("dt");
-      term.textContent = pair[0];
-      const value = document.createElement("dd");
-      value.textContent = pair[1];
-      list.append(term, value);
-    });
-  }
-
   function refreshAll() {
     if (!state.session) return;
     refreshTimer();
-    refreshWeek();
-    refreshCharts();
+    Gw.week.refresh();
+    Gw.analytics.refresh();
   }
 
   // -- start ---------------------------------------------------------------------------------
 
   async function boot() {
     issuePicker = new Gw.Picker($("issue-search"), $("issue-list"), function (m) { $("timer-error").textContent = m; });
-    manualPicker = new Gw.Picker($("manual-issue"), $("manual-issue-list"), function (m) { $("manual-error").textContent = m; });
+    Gw.week.bind();
+    Gw.analytics.bind();
     $("password-form").addEventListener("submit", function (event) {
       event.preventDefault();
       signIn({ login: $("login").value, password: $("password").value });
@@ -470,9 +242,6 @@
     $("stop").addEventListener("click", stop);
     $("pause").addEventListener("click", function () { pauseOrResume("pause"); });
     $("resume").addEventListener("click", function () { pauseOrResume("resume"); });
-    $("manual-form").addEventListener("submit", addManual);
-    $("period").addEventListener("change", refreshCharts);
-    $("scope").addEventListener("change", refreshCharts);
     try {
       const answer = await Gw.call("GET", "session");
       signedIn(answer.data.data);
