@@ -106,7 +106,7 @@ def http(live: Live) -> Iterator[requests.Session]:
 
 @pytest.fixture(scope="module")
 def contract_schema(live: Live) -> BaseSchema:
-    return served_schema(live.gateway.url, live.api_key)
+    return served_schema(live.gateway.url, live.api_key, live.known.page_session)
 
 
 @pytest.mark.parametrize("operation", operation_labels())
