@@ -72,6 +72,17 @@ def shoot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def at_width(page: Page, size: dict[str, int]) -> None:
+    """The viewport at `size`, once the charts (if any) are drawn again for it."""
+    page.set_viewport_size(size)  # type: ignore[arg-type]
+    page.wait_for_function(
+        "(most) => [...document.querySelectorAll('svg.bars, svg.hbars')]"
+        "  .every((svg) => Number(svg.getAttribute('width')) <= most)",
+        arg=size["width"],
+        timeout=TIMEOUT_MS,
+    )
+
+
 def csrf_token(context: BrowserContext, gateway_url: str) -> str:
     answer = context.request.get(f"{gateway_url}{PAGE_API}/session")
     assert answer.ok, answer.text()
@@ -107,6 +118,9 @@ def test_alice_times_an_issue_and_sees_it_recorded_listed_and_charted(
     page.goto(f"{gateway_url}/-/app/")
     expect(page.locator("#sign-in")).to_be_visible()
     shoot(page, "sign-in-desktop")
+    at_width(page, PHONE)
+    shoot(page, "sign-in-360px")
+    at_width(page, DESKTOP)
     sign_in(page, gateway_url, redmine.alice)
     before = today_hours(page)
 
@@ -132,6 +146,9 @@ def test_alice_times_an_issue_and_sees_it_recorded_listed_and_charted(
     running = page.locator("#week li.entry", has_text=description)
     expect(running).to_have_attribute("data-status", "running")
     shoot(page, "timer-desktop")
+    at_width(page, PHONE)
+    shoot(page, "timer-360px")
+    at_width(page, DESKTOP)
 
     page.click("#stop")
     expect(page.locator("#status")).to_contain_text("recorded in Redmine")
@@ -166,19 +183,12 @@ def test_alice_times_an_issue_and_sees_it_recorded_listed_and_charted(
     expect(page.locator("#productivity dd").first).to_be_visible()
     shoot(page, "week-and-charts-desktop")
 
-    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    at_width(page, PHONE)
     expect(page.locator("#week li.entry", has_text=description)).to_be_visible()
-    # The charts are drawn again at the new width.
-    page.wait_for_function(
-        "(most) => [...document.querySelectorAll('svg.bars, svg.hbars')]"
-        "  .every((svg) => Number(svg.getAttribute('width')) <= most)",
-        arg=PHONE["width"],
-        timeout=TIMEOUT_MS,
-    )
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page scrolls sideways at 360 px: {width}"
     shoot(page, "page-360px")
-    page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
+    at_width(page, DESKTOP)
 
     page.click("#sign-out")
     expect(page.locator("#sign-in")).to_be_visible()
