@@ -161,3 +161,23 @@ async def test_a_manual_entry_is_read_and_shown_in_the_gateways_time_zone(
     assert posted.spent_on == dt.date.fromisoformat(
         await page.locator("#manual-date").input_value()
     )
+
+
+async def test_sign_in_errors_are_said_on_the_form(
+    chromium: Browser, gateway: GatewayProcess, fake_redmine: FakeRedmineApi
+) -> None:
+    page = await chromium.new_page()
+    await page.goto(f"{gateway.url}/-/app/")
+    await page.fill("#login", "alice")
+    await page.fill("#password", "not-her-password")
+    await page.press("#password", "Enter")
+    error = page.locator("#sign-in-error")
+    await expect(error).to_have_text("Redmine did not accept this login and password.")
+    fake_redmine.outage = Canned(drop_connection=True)
+    await page.fill("#password", "alice-password")
+    await page.press("#password", "Enter")
+    await expect(error).to_have_text("Redmine could not be reached; try again later.")
+    fake_redmine.outage = None
+    await page.press("#password", "Enter")
+    await expect(page.locator("#who")).to_contain_text("alice")
+    await expect(error).to_have_text("")

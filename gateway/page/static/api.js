@@ -69,7 +69,8 @@ window.Gw = window.Gw || {};
     return { status: response.status, data: data, date: response.headers.get("Date") };
   }
 
-  function explain(error) {
+  // `retrying`: the page asks again by itself after Retry-After (it says so).
+  function explain(error, retrying) {
     const redmine = (error.errors && error.errors.redmine) || [];
     switch (error.status) {
       case 0:
@@ -96,7 +97,9 @@ window.Gw = window.Gw || {};
       case 502:
         return "Redmine answered something the gateway cannot use; try again later.";
       case 503:
-        return error.message + " Retrying in " + (error.retryAfter || 5) + " s.";
+        return retrying
+          ? error.message + " Retrying in " + (error.retryAfter || 5) + " s."
+          : error.message;
       case 504:
         return "Redmine is slow to answer; try again in a moment.";
       default:

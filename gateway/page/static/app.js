@@ -25,11 +25,12 @@
   }
 
   function sayError(error, where) {
-    const message = Gw.explain(error);
+    const retrying = error.status === 503 || error.status === 0 || error.status === 504;
+    const message = Gw.explain(error, retrying);
     if (error.status === 401) return signedOut(message);
     if (where) where.textContent = message;
     else say(message, "error");
-    if (error.status === 503 || error.status === 0 || error.status === 504) {
+    if (retrying) {
       say(message, "error");
       clearTimeout(state.retry);
       state.retry = setTimeout(refreshAll, 1000 * (error.retryAfter || 5));
@@ -47,6 +48,7 @@
   // -- session -------------------------------------------------------------------------------
 
   function signedIn(info) {
+    clearTimeout(state.retry);
     state.session = info;
     Gw.setCsrf(info.csrf_token);
     $("who").textContent = info.user.name + " (" + info.user.username + ")";
@@ -242,14 +244,23 @@
     $("stop").addEventListener("click", stop);
     $("pause").addEventListener("click", function () { pauseOrResume("pause"); });
     $("resume").addEventListener("click", function () { pauseOrResume("resume"); });
+    resumeSession();
+  }
+
+  // The session this browser may have already; while the gateway cannot tell (its store or the
+  // gateway itself unavailable), asked again after Retry-After.
+  async function resumeSession() {
     try {
       const answer = await Gw.call("GET", "session");
       signedIn(answer.data.data);
     } catch (error) {
-      if (error.status === 401) signedOut("");
-      else {
-        signedOut("");
-        $("sign-in-error").textContent = Gw.explain(error);
+      signedOut("");
+      if (error.status === 401) return;
+      const retrying = error.status === 503 || error.status === 0 || error.status === 504;
+      $("sign-in-error").textContent = Gw.explain(error, retrying);
+      if (retrying) {
+        clearTimeout(state.retry);
+        state.retry = setTimeout(resumeSession, 1000 * (error.retryAfter || 5));
       }
     }
   }
