@@ -252,3 +252,15 @@ async def test_neither_key_nor_password_nor_session_id_is_logged(
     assert "page session opened user=5" in caplog.text  # the log was captured
     for secret in (harness_api_key("alice"), "alice-password", user.session_id):
         assert secret not in caplog.text
+
+
+async def test_behind_a_proxy_that_rewrites_host_the_forwarded_host_is_the_origin(
+    page: PageGateway,
+) -> None:
+    user = page.user()
+    user.origin = "https://timers.example.com"
+    form = {"login": "alice", "password": "alice-password"}
+    refused = await user.request("POST", SESSION, form)
+    assert_error(refused, 403, "CSRF_FAILED")
+    user.extra["X-Forwarded-Host"] = "timers.example.com"
+    assert (await user.sign_in(**form)).status == 201
