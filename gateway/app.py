@@ -24,7 +24,9 @@ from gateway.appkeys import (
     METRICS,
     OPENAPI,
     OUTBOX,
+    PAGE,
     REDMINE,
+    SESSION_STORE,
     SETTINGS,
     STORE,
     SWEEPER,
@@ -40,6 +42,10 @@ from gateway.identity import IdentityResolver, UserDirectory
 from gateway.logs import request_id_middleware
 from gateway.metrics.group import keep_snapshot_written
 from gateway.metrics.process import Metrics, no_count
+from gateway.page.files import PageFiles
+from gateway.page.parts import Page
+from gateway.page.sessions import PageSessions
+from gateway.redmine.accounts import RedmineAccounts
 from gateway.redmine.client import RedmineClient
 from gateway.rounding import RoundingPolicy
 from gateway.secrets import KeyVault
@@ -48,6 +54,7 @@ from gateway.store.connection import connected_redis
 from gateway.store.keys import Keys
 from gateway.store.redis import RedisStore
 from gateway.store.replication import ReplicaAcks
+from gateway.store.sessions import SessionStore
 from gateway.timers.listing import TimeTrackingLister
 from gateway.timers.outbox import OutboxWorker
 from gateway.timers.outbox_policy import OutboxPolicy
@@ -92,6 +99,7 @@ def create_app(
     app.cleanup_ctx.append(upstream_ctx)
     app.cleanup_ctx.append(timers_ctx)
     app.cleanup_ctx.append(analytics_ctx)
+    app.cleanup_ctx.append(page_ctx)
     if outbox_worker:
         app.cleanup_ctx.append(outbox_worker_ctx)
         app.cleanup_ctx.append(retention_sweep_ctx)
@@ -132,10 +140,12 @@ def redis_ctx(injected: Redis | None) -> CleanupContext:
         wait_ms = settings.redis_wait_replicas_ms if settings.is_redis_shared else 0
         if injected is not None:
             app[STORE] = RedisStore(injected, keys, ReplicaAcks(injected, wait_ms))
+            app[SESSION_STORE] = SessionStore(injected, keys)
             yield
             return
         async with connected_redis(settings) as client:
             app[STORE] = RedisStore(client, keys, ReplicaAcks(client, wait_ms))
+            app[SESSION_STORE] = SessionStore(client, keys)
             yield
 
     return ctx
@@ -215,6 +225,26 @@ async def analytics_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     app[ANALYTICS_CACHE] = ResultCache(store, settings.analytics_cache_ttl_s)
     app[ANALYTICS_GATE] = asyncio.Semaphore(settings.analytics_concurrency)
+    yield
+
+
+async def page_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The timer page: its files (read once, off the loop), sessions and Redmine sign-in."""
+    settings = app[SETTINGS]
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    sessions = PageSessions(
+        app[SESSION_STORE],
+        KeyVault(secret),
+        app[CLOCK],
+        dt.timedelta(minutes=settings.session_idle_min),
+    )
+    app[PAGE] = Page(
+        sessions=sessions,
+        accounts=RedmineAccounts(app[UPSTREAM_SESSION], settings.redmine_base),
+        files=await asyncio.to_thread(PageFiles.load),
+        root=routes.PAGE_ROOT,
+        api_root=routes.PAGE_API + "/",
+    )
     yield
 
 

@@ -10,9 +10,11 @@ from gateway.analytics.source import EntrySource
 from gateway.clock import Clock
 from gateway.identity import IdentityResolver
 from gateway.metrics.process import Metrics
+from gateway.page.parts import Page
 from gateway.redmine.client import RedmineClient
 from gateway.settings import Settings
 from gateway.store.redis import RedisStore
+from gateway.store.sessions import SessionStore
 from gateway.timers.listing import TimeTrackingLister
 from gateway.timers.outbox import OutboxWorker
 from gateway.timers.retention import RetentionSweeper
@@ -35,3 +37,5 @@ ANALYTICS_CACHE = web.AppKey("analytics_cache", ResultCache)
 ANALYTICS_GATE = web.AppKey("analytics_gate", asyncio.Semaphore)
 METRICS = web.AppKey("metrics", Metrics)
 OPENAPI = web.AppKey("openapi", bytes)
+PAGE = web.AppKey("page", Page)
+SESSION_STORE = web.AppKey("session_store", SessionStore)

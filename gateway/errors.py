@@ -53,6 +53,18 @@ class Forbidden(GatewayError):
     error_code = "FORBIDDEN"
 
 
+class SessionExpired(Unauthenticated):
+    """A page session that ended (idle too long, signed out) or never existed."""
+
+    error_code = "SESSION_EXPIRED"
+
+
+class CsrfRefused(Forbidden):
+    """A call with the page's session cookie that did not come from the page."""
+
+    error_code = "CSRF_FAILED"
+
+
 class NotFound(GatewayError):
     status = 404
     error_code = "NOT_FOUND"

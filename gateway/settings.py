@@ -273,7 +273,14 @@ class Settings(BaseSettings):
         ge=0,
         le=65535,
         description="When set, everything under /-/ (health, readiness, metrics) is served on "
-        "this port of GATEWAY_HOST only, and answers 404 on GATEWAY_PORT.",
+        "this port of GATEWAY_HOST only, and answers 404 on GATEWAY_PORT (the page, /-/app/, "
+        "stays on GATEWAY_PORT).",
+    )
+    session_idle_min: int = Field(
+        default=60,
+        ge=1,
+        le=7 * 24 * 60,
+        description="A page session (/-/app/) unused this long ends; its user signs in again.",
     )
 
     @field_validator("log_level", mode="before")

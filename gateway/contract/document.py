@@ -11,6 +11,9 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from gateway import __version__
 from gateway.contract.operations import OPERATIONS, Operation, Reply
 from gateway.errors import Handler
+from gateway.page.api import is_behind_session
+from gateway.page.guard import COOKIE
+from gateway.page.views import asset, index, to_index
 from gateway.redmine.client import API_KEY_HEADER
 
 OPENAPI_VERSION = "3.1.0"
@@ -30,6 +33,15 @@ SECURITY_SCHEMES = {
     },
 }
 REQUIRE_KEY: list[dict[str, list[str]]] = [{name: []} for name in SECURITY_SCHEMES]
+PAGE_SESSION_SCHEME = {
+    "pageSession": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": COOKIE,
+        "description": "The page's session (HttpOnly, set by signing in on the page).",
+    }
+}
+REQUIRE_SESSION: list[dict[str, list[str]]] = [{"pageSession": []}]
 RETRY_AFTER = {
     "Retry-After": {
         "description": "Seconds to wait before trying again.",
@@ -38,6 +50,8 @@ RETRY_AFTER = {
     }
 }
 
+# The page's files (HTML, script, style) are not API operations.
+PAGE_FILES: frozenset[Handler] = frozenset({index, asset, to_index})
 ModelKey = tuple[type[BaseModel], JsonSchemaMode]
 # Each model's {"$ref": ...} in components.schemas.
 Refs = Mapping[ModelKey, Mapping[str, Any]]
@@ -56,8 +70,15 @@ def openapi_document(
     table: Sequence[web.RouteDef], operations: Mapping[Handler, Operation] = OPERATIONS
 ) -> dict[str, Any]:
     """Every route of `table` but the catch-alls (any method: 404 or 405 in the error shape),
-    each described by its handler's entry in `operations`."""
-    routes = [route for route in table if route.method != hdrs.METH_ANY]
+    the page's files, and the time-tracking routes again behind the page's session; each
+    described by its handler's entry in `operations`."""
+    routes = [
+        route
+        for route in table
+        if route.method != hdrs.METH_ANY
+        and route.handler not in PAGE_FILES
+        and not is_behind_session(route.handler)
+    ]
     described = described_routes(routes, operations)
     keys = sorted(models_of(op for _, op in described), key=_model_order)
     found, top = models_json_schema(keys, ref_template=REF_TEMPLATE)
@@ -75,6 +96,10 @@ def openapi_document(
             "description": (
                 "The gateway's own paths: the GitScrum-style /time-trackings API and the "
                 "operational /-/ endpoints (on GATEWAY_ADMIN_PORT only, when that is set). "
+                "The timer page is served at /-/app/ (on the public port); its API, under "
+                "/-/app/api/, is its session, the issue picker, and every /time-trackings "
+                "operation again at /-/app/api/time-trackings..., where the page's session "
+                "cookie (plus X-CSRF-Token on POST, PUT, PATCH and DELETE) stands for the key. "
                 "Every other path is Redmine's, passed through unchanged."
             ),
         },
@@ -83,9 +108,13 @@ def openapi_document(
             {"name": "analytics", "description": "Figures from Redmine's time entries."},
             {"name": "workspaces", "description": "GitScrum's workspace and project search."},
             {"name": "ops", "description": "Health, readiness, metrics and this document."},
+            {"name": "page", "description": "The timer page's session and issue picker."},
         ],
         "paths": paths,
-        "components": {"schemas": schemas, "securitySchemes": SECURITY_SCHEMES},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {**SECURITY_SCHEMES, **PAGE_SESSION_SCHEME},
+        },
     }
 
 
@@ -143,7 +172,7 @@ def operation_object(
         "operationId": route.handler.__name__,
         "summary": operation.summary,
         "tags": [operation.tag],
-        "security": REQUIRE_KEY if operation.secured else [],
+        "security": security_of(operation),
     }
     if parameters:
         result["parameters"] = parameters
@@ -158,6 +187,12 @@ def operation_object(
         for status, reply in sorted(operation.replies.items())
     }
     return result
+
+
+def security_of(operation: Operation) -> list[dict[str, list[str]]]:
+    if operation.secured:
+        return REQUIRE_KEY
+    return REQUIRE_SESSION if operation.session else []
 
 
 def response_object(reply: Reply, refs: Refs) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from gateway.analytics.query import AnalyticsQuery
 from gateway.contract import views as contract
 from gateway.errors import ErrorBody, Handler
 from gateway.metrics import views as metrics
+from gateway.page import views as page
+from gateway.page.models import IssueQuery, IssuesAnswer, SessionAnswer, SignInRequest
 from gateway.timers import cli_views as cli
 from gateway.timers import views as timers
 from gateway.timers.cli import (
@@ -88,6 +90,8 @@ class Operation:
     body: type[BaseModel] | None = None
     # Whether the caller's Redmine API key is required (every /time-trackings operation).
     secured: bool = True
+    # Whether the page's session cookie is required instead (the page's own API).
+    session: bool = False
 
 
 BAD_JSON = Reply("The body is not valid JSON (BAD_REQUEST).", ErrorBody)
@@ -112,6 +116,15 @@ ASKS_REDMINE: Mapping[int, Reply] = {
         retry_after=True,
     ),
     504: Reply("The gateway did not answer in time (GATEWAY_TIMEOUT).", ErrorBody),
+}
+
+
+PAGE_REFUSALS: Mapping[int, Reply] = {
+    401: Reply("No session, or it ended (UNAUTHENTICATED, SESSION_EXPIRED).", ErrorBody),
+    403: Reply(
+        "From another origin, or a change without the X-CSRF-Token (CSRF_FAILED).", ErrorBody
+    ),
+    503: ASKS_REDMINE[503],
 }
 
 
@@ -259,6 +272,49 @@ OPERATIONS: Mapping[Handler, Operation] = {
             404: Reply("Metrics are off (GATEWAY_METRICS_ENABLED=false).", ErrorBody),
         },
         secured=False,
+    ),
+    page.session: Operation(
+        "The page's session: its user and CSRF token",
+        "page",
+        {200: Reply("Signed in.", SessionAnswer), **PAGE_REFUSALS},
+        secured=False,
+        session=True,
+    ),
+    page.sign_in: Operation(
+        "Sign in on the page (Redmine login and password, or API key); sets the session cookie",
+        "page",
+        {
+            201: Reply("Signed in; the cookie is set.", SessionAnswer),
+            400: Reply("Not JSON (BAD_REQUEST).", ErrorBody),
+            401: Reply("Redmine refused the login, password or key (UNAUTHENTICATED).", ErrorBody),
+            403: PAGE_REFUSALS[403],
+            422: INVALID,
+            503: ASKS_REDMINE[503],
+            504: ASKS_REDMINE[504],
+            502: ASKS_REDMINE[502],
+        },
+        body=SignInRequest,
+        secured=False,
+    ),
+    page.sign_out: Operation(
+        "Sign out: the session ends in Redis and the cookie is cleared",
+        "page",
+        {204: Reply("Signed out."), **PAGE_REFUSALS},
+        secured=False,
+        session=True,
+    ),
+    page.issues: Operation(
+        "Open issues the user can see, by number or subject words (the issue picker)",
+        "page",
+        {
+            200: Reply("Up to 20 issues, newest first.", IssuesAnswer),
+            422: INVALID,
+            **PAGE_REFUSALS,
+            **{status: ASKS_REDMINE[status] for status in (502, 503, 504)},
+        },
+        query=IssueQuery,
+        secured=False,
+        session=True,
     ),
     contract.openapi: Operation(
         "This document", "ops", {200: Reply("OpenAPI 3.1.", OpenApiDocument)}, secured=False

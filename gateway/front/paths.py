@@ -14,6 +14,8 @@ WORKSPACES_PATH = "/workspaces"
 # that carries it is the gateway's, every other /search (the page, its query) stays Redmine's.
 SEARCH_PATH = "/search"
 SEARCH_PARAMETER = "categories"
+# The timer page: under /-/ (never Redmine's), yet served where the public API is.
+PAGE_PATH = "/-/app"
 # Answered by the front itself: a liveness probe never waits on the app or a pool.
 LIVENESS_PATH = "/-/healthz"
 
@@ -35,7 +37,12 @@ def is_own_search(path: str, target: bytes) -> bool:
 
 
 def is_ops(path: str) -> bool:
-    return path.startswith(OPS_PREFIX)
+    """The operational /-/ endpoints: everything under /-/ but the page."""
+    return path.startswith(OPS_PREFIX) and not is_page(path)
+
+
+def is_page(path: str) -> bool:
+    return path == PAGE_PATH or path.startswith(PAGE_PATH + "/")
 
 
 def is_liveness(method: str, path: str) -> bool:

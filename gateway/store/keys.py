@@ -63,6 +63,10 @@ class Keys:
     def analytics_generation(self, user_id: int) -> str:
         return f"{self.prefix}:analytics-generation:{user_id}"
 
+    def page_session(self, digest: str) -> str:
+        """A page session, named by a keyed hash of its id (the id itself is never stored)."""
+        return f"{self.prefix}:page-session:{digest}"
+
     def cache(self, kind: CacheKind, name: str) -> str:
         # Names come from callers (task values, hashed keys): digest them so any value is safe.
         digest = hashlib.sha256(name.encode()).hexdigest()[:32]

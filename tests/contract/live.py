@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 from gateway import routes
 from gateway.contract.document import openapi_document
 from gateway.front.paths import SEARCH_PARAMETER, SEARCH_PATH
+from gateway.page.guard import COOKIE
 from gateway.redmine.client import API_KEY_HEADER
 
 # 0 server errors; every answer as the document says (status, media type, headers, body); a
@@ -93,6 +94,8 @@ class Known:
 
     task_uuid: str
     ids: Sequence[int]
+    # The cookie of a page session signed in with the caller's key.
+    page_session: str
 
     def with_task(self, case: AnyCase) -> AnyCase:
         if isinstance(case.body, dict) and "task_uuid" in case.body:
@@ -118,15 +121,24 @@ async def seed(url: str, api_key: str, task_uuid: str) -> Known:
             if len(ids) == 1:
                 async with session.put(f"{url}/time-trackings/{ids[0]}", json={}) as stopped:
                     assert stopped.status in (200, 202), await stopped.text()
-    return Known(task_uuid, ids)
+    async with (
+        aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as page,
+        page.post(f"{url}{routes.PAGE_API}/session", json={"api_key": api_key}) as signed_in,
+    ):
+        assert signed_in.status == 201, await signed_in.text()
+        page_session = signed_in.cookies[COOKIE].value
+    return Known(task_uuid, ids, page_session)
 
 
-def served_schema(gateway_url: str, api_key: str) -> BaseSchema:
+def served_schema(gateway_url: str, api_key: str, page_session: str) -> BaseSchema:
     """The document as the gateway serves it, aimed at that gateway, with the caller's key for
-    its X-Redmine-API-Key scheme (so ignored_auth knows the key, and tries without it)."""
-    config = schemathesis.Config.from_dict(
-        {"auth": {"openapi": {"redmineApiKey": {"api_key": api_key}}}}
-    )
+    its X-Redmine-API-Key scheme and the page's session for its cookie scheme (so ignored_auth
+    knows them, and tries without)."""
+    schemes = {
+        "redmineApiKey": {"api_key": api_key},
+        "pageSession": {"api_key": page_session},
+    }
+    config = schemathesis.Config.from_dict({"auth": {"openapi": schemes}})
     schema = schemathesis.openapi.from_url(f"{gateway_url}/-/openapi.json", config=config)
     schema.config.update(base_url=gateway_url)
     return schema
@@ -143,6 +155,16 @@ def operation_labels() -> list[str]:
 def is_the_gateways(case: AnyCase) -> bool:
     """Whether the gateway answers the case itself (the front's rule for /search)."""
     return case.operation.path != SEARCH_PATH or SEARCH_PARAMETER in (case.query or {})
+
+
+# Cases carry the page's session cookie (seeded) but never its CSRF token or a password:
+# signing in and out are fuzzed for server errors and answers as documented; tests/page and
+# tests/e2e/test_page.py have their successes.
+NEVER_SUCCEED = frozenset({f"POST {routes.PAGE_API}/session", f"DELETE {routes.PAGE_API}/session"})
+
+
+def can_succeed(label: str) -> bool:
+    return label not in NEVER_SUCCEED
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from gateway import health, routes
 from gateway.app import create_app
 from gateway.appkeys import OPENAPI
 from gateway.contract.document import (
+    PAGE_FILES,
     UndescribedRoute,
     document_bytes,
     openapi_document,
@@ -21,6 +22,7 @@ from gateway.contract.document import (
 )
 from gateway.contract.operations import OPERATIONS
 from gateway.errors import ErrorBody
+from gateway.page.api import is_behind_session
 from gateway.proxy.answers import LIVENESS_BODY
 from gateway.settings import Settings
 from tests.conftest import GatewayClient, ServedGateway
@@ -56,10 +58,14 @@ def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
 
 
 def test_every_route_but_the_catch_alls_is_in_the_document(document: dict[str, Any]) -> None:
+    """The page's files and its mirror of /time-trackings (the same operations, behind its
+    session: the description says so) are not operations of their own."""
     expected = {
         (openapi_path(route.path), route.method.lower())
         for route in routes.TABLE
         if route.method != hdrs.METH_ANY
+        and route.handler not in PAGE_FILES
+        and not is_behind_session(route.handler)
     }
     assert {(path, method) for path, method, _ in operations_of(document)} == expected
     # The ones the issue names, spelled out once so that a route dropped from both fails here.
@@ -81,7 +87,10 @@ def test_every_route_but_the_catch_alls_is_in_the_document(document: dict[str, A
         "/time-trackings/productivity",
         "/time-trackings/timeline",
         "/time-trackings/{timer_id}",
+        "/-/app/api/session",
+        "/-/app/api/issues",
     }
+    assert "/-/app/api/time-trackings" in document["info"]["description"]
 
 
 def test_a_route_without_an_operation_fails_the_build() -> None:
@@ -123,8 +132,12 @@ def test_every_time_tracking_operation_needs_the_api_key(document: dict[str, Any
         "description": "The caller's Redmine API key.",
     }
     assert schemes["bearer"]["scheme"] == "bearer"
-    for path, _, operation in operations_of(document):
-        if path.startswith("/-/"):
+    for path, method, operation in operations_of(document):
+        if path.startswith("/-/app/api/"):
+            signing_in = (path, method) == ("/-/app/api/session", "post")
+            assert operation["security"] == ([] if signing_in else [{"pageSession": []}])
+            assert "401" in operation["responses"]
+        elif path.startswith("/-/"):
             assert operation["security"] == []
         else:
             assert operation["security"] == [{"redmineApiKey": []}, {"bearer": []}]

@@ -17,6 +17,7 @@ from tests.contract.live import (
     Known,
     Run,
     Tally,
+    can_succeed,
     operation_labels,
     report,
     seed,
@@ -77,7 +78,7 @@ def http(live: Live) -> Iterator[requests.Session]:
 
 @pytest.fixture(scope="module")
 def contract_schema(live: Live) -> BaseSchema:
-    return served_schema(live.gateway.url, live.api_key)
+    return served_schema(live.gateway.url, live.api_key, live.known.page_session)
 
 
 @pytest.mark.parametrize("operation", operation_labels())
@@ -91,4 +92,5 @@ def test_the_gateway_answers_as_its_contract_says(
     run = Run(contract_schema, http, tally, live.known)
     run.cover(operation)
     run.fuzz(operation, MAX_EXAMPLES)
-    assert tally.successes(operation) > 0, tally.summary()
+    if can_succeed(operation):
+        assert tally.successes(operation) > 0, tally.summary()

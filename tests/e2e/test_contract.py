@@ -13,7 +13,16 @@ import pytest_asyncio
 import requests
 from schemathesis import BaseSchema
 
-from tests.contract.live import Known, Run, Tally, operation_labels, report, seed, served_schema
+from tests.contract.live import (
+    Known,
+    Run,
+    Tally,
+    can_succeed,
+    operation_labels,
+    report,
+    seed,
+    served_schema,
+)
 from tests.gateway_process import GatewayProcess
 from tests.realredis import running_redis
 
@@ -97,7 +106,7 @@ def http(live: Live) -> Iterator[requests.Session]:
 
 @pytest.fixture(scope="module")
 def contract_schema(live: Live) -> BaseSchema:
-    return served_schema(live.gateway.url, live.api_key)
+    return served_schema(live.gateway.url, live.api_key, live.known.page_session)
 
 
 @pytest.mark.parametrize("operation", operation_labels())
@@ -111,4 +120,5 @@ def test_the_gateway_answers_as_its_contract_says_in_front_of_redmine(
     run = Run(contract_schema, http, tally, live.known)
     run.cover(operation)
     run.fuzz(operation, MAX_EXAMPLES)
-    assert tally.successes(operation) > 0, tally.summary()
+    if can_succeed(operation):
+        assert tally.successes(operation) > 0, tally.summary()

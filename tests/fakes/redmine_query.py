@@ -157,6 +157,8 @@ def issue_filters(query: Mapping[str, str], custom_fields: Mapping[int, str]) ->
             filters.append(Filter.short(param, name, "string", query[param]))
     if "issue_id" in query:
         filters.append(Filter.short("issue_id", "Issue", "integer", query["issue_id"]))
+    if "subject" in query:
+        filters.append(Filter.short("subject", "Subject", "string", query["subject"]))
     return tuple(filters)
 
 
@@ -174,6 +176,10 @@ def _issue_test(f: Filter) -> Callable[[Issue], bool]:
     if f.field == "issue_id" and f.operator == "=":
         issue_ids = frozenset(int(n) for n in re.findall(r"[+-]?\d+", f.values[0]))
         return lambda i: i.id in issue_ids
+    if f.field == "subject" and f.operator == "~":
+        # "contains": a case-insensitive LIKE %value% on SQLite.
+        wanted = f.values[0].casefold()
+        return lambda i: wanted in i.subject.casefold()
     if f.field.startswith("cf_") and f.operator in ("=", "!", "*", "!*"):
         field_id = int(f.field[3:])
         if f.operator in ("*", "!*"):
