@@ -24,6 +24,7 @@ from gateway.appkeys import (
     METRICS,
     OPENAPI,
     OUTBOX,
+    PAUSER,
     REDMINE,
     SETTINGS,
     STORE,
@@ -49,6 +50,7 @@ from gateway.store.replication import ReplicaAcks
 from gateway.timers.listing import TimeTrackingLister
 from gateway.timers.outbox import OutboxWorker
 from gateway.timers.outbox_policy import OutboxPolicy
+from gateway.timers.pausing import Pauser
 from gateway.timers.purpose import PurposeResolver
 from gateway.timers.recorder import Recorder
 from gateway.timers.retention import RetentionSweeper
@@ -171,6 +173,7 @@ async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
         ),
         zone=settings.zone,
         split_at_midnight=settings.split_at_midnight,
+        max_timer_s=settings.max_timer_s,
     )
     confirmations = Confirmations(store, clock, dt.timedelta(hours=settings.identity_grace_h))
     app[IDENTITY] = IdentityResolver(redmine, store, vault, settings.identity_ttl_s, confirmations)
@@ -184,6 +187,7 @@ async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
         plan,
         settings.on_start_when_running,
     )
+    app[PAUSER] = Pauser(store, clock)
     app[LISTER] = TimeTrackingLister(
         redmine,
         store,
@@ -191,6 +195,7 @@ async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
         UserDirectory(redmine, store, USER_DIRECTORY_TTL_S),
         clock,
         settings.zone,
+        settings.max_timer_s,
     )
     app[OUTBOX] = worker = OutboxWorker(store, recorder, clock)
     app[SWEEPER] = RetentionSweeper(store, clock)

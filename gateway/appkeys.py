@@ -15,6 +15,7 @@ from gateway.settings import Settings
 from gateway.store.redis import RedisStore
 from gateway.timers.listing import TimeTrackingLister
 from gateway.timers.outbox import OutboxWorker
+from gateway.timers.pausing import Pauser
 from gateway.timers.retention import RetentionSweeper
 from gateway.timers.service import TimerService
 
@@ -26,6 +27,7 @@ REDMINE = web.AppKey("redmine", RedmineClient)
 IDENTITY = web.AppKey("identity", IdentityResolver)
 TIMERS = web.AppKey("timers", TimerService)
 LISTER = web.AppKey("lister", TimeTrackingLister)
+PAUSER = web.AppKey("pauser", Pauser)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
 SWEEPER = web.AppKey("sweeper", RetentionSweeper)
 ENTRY_SOURCE = web.AppKey("entry_source", EntrySource)

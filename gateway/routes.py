@@ -52,6 +52,8 @@ TABLE = [
         TIMER,
         {hdrs.METH_GET: timers.show, hdrs.METH_PUT: timers.stop, hdrs.METH_DELETE: timers.delete},
     ),
+    *own(TIMER + "/pause", {hdrs.METH_POST: timers.pause}),
+    *own(TIMER + "/resume", {hdrs.METH_POST: timers.resume}),
     # Everything under /time-trackings is the gateway's, known or not: never Redmine's.
     web.route(hdrs.METH_ANY, "/time-trackings/{unknown:.*}", timers.unknown),
 ]

@@ -178,6 +178,13 @@ class Settings(BaseSettings):
     rounding_increment_min: int = Field(
         default=15, ge=3, le=240, description="Posted durations are multiples of this (3|n)."
     )
+    max_timer_hours: float = Field(
+        default=12,
+        ge=0,
+        le=24 * 7,
+        description="A timer that has worked longer is shown over_limit in active, and stopping "
+        "it without an explicit end posts this many hours (the entry marked capped); 0: off.",
+    )
     rounding_mode: Literal["up", "nearest", "down"] = Field(
         default="nearest", description="up, nearest or down."
     )
@@ -371,6 +378,11 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def max_timer_s(self) -> int:
+        """GATEWAY_MAX_TIMER_HOURS in whole seconds (0: no limit)."""
+        return int(self.max_timer_hours * 3600)
 
     @property
     def rounding_minimum_min(self) -> int:

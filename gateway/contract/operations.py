@@ -167,6 +167,33 @@ OPERATIONS: Mapping[Handler, Operation] = {
         own({204: Reply("Deleted."), 409: BUSY}),
         path=TimerRef,
     ),
+    timers.pause: Operation(
+        "Pause a running timer: its open working segment closes",
+        "timers",
+        own(
+            {
+                200: Reply("Paused (is_paused; duration_minutes stops growing).", TrackingAnswer),
+                409: Reply(
+                    "Paused already (TIMER_ALREADY_PAUSED) or stopped (TIMER_NOT_RUNNING).",
+                    ErrorBody,
+                ),
+            }
+        ),
+        path=TimerRef,
+    ),
+    timers.resume: Operation(
+        "Resume a paused timer: a new working segment opens",
+        "timers",
+        own(
+            {
+                200: Reply("Running again.", TrackingAnswer),
+                409: Reply(
+                    "Not paused (TIMER_NOT_PAUSED) or stopped (TIMER_NOT_RUNNING).", ErrorBody
+                ),
+            }
+        ),
+        path=TimerRef,
+    ),
     health.healthz: Operation(
         "Liveness", "ops", {200: Reply("The process serves.", health.Liveness)}, secured=False
     ),

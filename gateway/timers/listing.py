@@ -89,6 +89,7 @@ class TimeTrackingLister:
         users: UserDirectory,
         clock: Clock,
         zone: dt.tzinfo,
+        limit_s: int = 0,
     ) -> None:
         self._redmine = redmine
         self._store = store
@@ -96,6 +97,8 @@ class TimeTrackingLister:
         self._users = users
         self._clock = clock
         self._zone = zone
+        # GATEWAY_MAX_TIMER_HOURS in seconds: a running timer past it is listed over_limit.
+        self._limit_s = limit_s
 
     async def page(self, caller: Caller, query: ListQuery) -> TimeTrackingPage:
         scope = await self._scope(caller, query)
@@ -169,7 +172,7 @@ class TimeTrackingLister:
                 direct.append(entry)
         for timer in await self._unrecorded(caller, query, scope):
             shown.setdefault(timer.id, timer)
-        views = [timer_view(timer, now) for timer in shown.values()]
+        views = [timer_view(timer, now, self._limit_s) for timer in shown.values()]
         views.extend(await self._direct_views(caller, direct))
         if scope.login is not None:
             views = [v for v in views if v.user.username == scope.login]

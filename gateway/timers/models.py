@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from gateway.errors import ErrorBody
+from gateway.timers.segments import Segment, Work, is_over, running_work, worked_seconds
 
 TimerStatus = Literal["running", "pending", "recorded", "failed"]
 # Why a failed entry failed: Redmine refused it, Redmine could not be reached for too long, or
@@ -90,6 +91,13 @@ class Timer(BaseModel):
     unconfirmed_since: dt.datetime | None = None
     # The owner's API key, encrypted, while the entry waits in the outbox; dropped once settled.
     sealed_key: str | None = None
+    # Pausing: the closed working segments (every one once stopped), when the open one began
+    # after a resume, and since when it is paused. A record without them ran unpaused.
+    segments: tuple[Segment, ...] = ()
+    resumed_at: dt.datetime | None = None
+    paused_at: dt.datetime | None = None
+    # Stopped past GATEWAY_MAX_TIMER_HOURS without an explicit end: the limit was posted.
+    capped: bool = False
 
     @model_validator(mode="before")
     @classmethod
@@ -120,6 +128,16 @@ class Timer(BaseModel):
     @property
     def unposted(self) -> tuple[Portion, ...]:
         return tuple(p for p in self.portions if p.entry_id is None)
+
+    def work(self, now: dt.datetime) -> Work:
+        """Its working segments: until `now` while it runs, as stopped otherwise."""
+        if self.status == "running":
+            return running_work(
+                self.started_at, self.segments, self.resumed_at, self.paused_at, now
+            )
+        if self.segments:
+            return self.segments
+        return (Segment(started_at=self.started_at, ended_at=self.ended_at or self.started_at),)
 
 
 class StartRequest(BaseModel):
@@ -194,12 +212,24 @@ class TimeTrackingView(BaseModel):
     status: TimerStatus
     errors: list[str]
     failure_reason: FailureReason | None
+    is_paused: bool = False
+    paused_at: dt.datetime | None = None
+    # Its working segments (duration_minutes is their sum): one unless it was paused.
+    segments: list[Segment] = []
+    # A running timer past GATEWAY_MAX_TIMER_HOURS (limit_hours): stopped without an end, the
+    # limit is posted and the entry is `capped`.
+    over_limit: bool = False
+    limit_hours: JsonHours | None = None
+    capped: bool = False
 
 
-def timer_view(timer: Timer, now: dt.datetime) -> TimeTrackingView:
-    end = timer.ended_at or now
+def timer_view(timer: Timer, now: dt.datetime, limit_s: int = 0) -> TimeTrackingView:
+    """Its view at `now`; `limit_s` (GATEWAY_MAX_TIMER_HOURS in seconds, 0: none) marks a
+    running timer over it."""
+    work = timer.work(now)
     seconds = timer.duration_seconds
-    elapsed = seconds if seconds is not None else int((end - timer.started_at).total_seconds())
+    elapsed = seconds if seconds is not None else int(worked_seconds(work))
+    is_running = timer.status == "running"
     return TimeTrackingView(
         id=timer.id,
         task_uuid=timer.task_uuid,
@@ -223,6 +253,12 @@ def timer_view(timer: Timer, now: dt.datetime) -> TimeTrackingView:
         status=timer.status,
         errors=list(timer.errors),
         failure_reason=timer.failure_reason,
+        is_paused=timer.paused_at is not None,
+        paused_at=timer.paused_at,
+        segments=list(work),
+        over_limit=is_running and is_over(work, limit_s),
+        limit_hours=Decimal(limit_s) / 3600 if is_running and limit_s else None,
+        capped=timer.capped,
     )
 
 

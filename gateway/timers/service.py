@@ -21,6 +21,7 @@ from gateway.timers.models import (
     Timer,
     timer_view,
 )
+from gateway.timers.ownership import own_timer
 from gateway.timers.purpose import PurposeResolver
 from gateway.timers.recorder import Recorder
 from gateway.timers.rules import (
@@ -30,7 +31,10 @@ from gateway.timers.rules import (
     checked_manual_span,
     keep_posted,
     plan_portions,
+    plan_work,
+    timer_work,
 )
+from gateway.timers.segments import worked_seconds
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +111,9 @@ class TimerService:
     async def get(self, caller: Caller, timer_id: int) -> Timer:
         return (await self._own(caller, timer_id)).timer
 
-    async def stop(self, caller: Caller, timer_id: int, request: StopRequest) -> Timer:
+    async def stop(
+        self, caller: Caller, timer_id: int, request: StopRequest, *, tries: int = 5
+    ) -> Timer:
         """Stops and posts; a recorded or pending timer is answered as it is (idempotent)."""
         read = await self._own(caller, timer_id)
         timer = read.timer
@@ -119,26 +125,22 @@ class TimerService:
                 {"project_slug": [f"This timer is in project {timer.project_slug!r}."]},
             )
         now = self._clock.now()
-        ended_at = timer.ended_at if timer.status == "failed" else now
-        if request.ended_at is not None:
-            ended_at = checked_end(
-                timer.started_at,
-                as_aware(request.ended_at, self._plan.zone, "ended_at"),
-                now,
-                "ended_at",
-            )
-        assert ended_at is not None
+        stopped_work = timer_work(timer, request.ended_at, now, self._plan)
         activity_id = timer.activity_id
         if request.activity_id is not None:
             activity_id = await self._purposes.stop_activity(caller, request.activity_id)
         stopped = timer.model_copy(
             update={
                 "status": "pending",
-                "ended_at": ended_at,
-                "duration_seconds": int((ended_at - timer.started_at).total_seconds()),
+                "ended_at": stopped_work.ended_at,
+                "duration_seconds": int(worked_seconds(stopped_work.work)),
                 "portions": keep_posted(
-                    timer.portions, plan_portions(timer.started_at, ended_at, self._plan)
+                    timer.portions, plan_work(stopped_work.counted, self._plan)
                 ),
+                "segments": stopped_work.work,
+                "resumed_at": None,
+                "paused_at": None,
+                "capped": stopped_work.is_capped,
                 "description": (
                     request.description if request.description is not None else timer.description
                 ),
@@ -155,7 +157,11 @@ class TimerService:
             await self._store.save_timer(read, stopped, outbox=now)
         except TimerChanged:
             # Stopped meanwhile by another request or replica: answer with what it became.
-            return (await self._own(caller, timer_id)).timer
+            current = (await self._own(caller, timer_id)).timer
+            if current.status == "running" and tries > 1:
+                # Only paused or resumed meanwhile: it still has to stop.
+                return await self.stop(caller, timer_id, request, tries=tries - 1)
+            return current
         log.info("timer stopped timer=%s user=%s", timer_id, caller.user_id)
         return await self._post_now(caller, stopped)
 
@@ -250,13 +256,7 @@ class TimerService:
         )
 
     async def _own(self, caller: Caller, timer_id: int) -> Versioned:
-        if timer_id < TIMER_ID_BASE:
-            raise NotFound("No such timer.")
-        read = await self._store.timer(timer_id)
-        if read.timer.user.id != caller.user_id:
-            # Someone else's timer is answered exactly like one that does not exist.
-            raise NotFound("No such time tracking.")
-        return read
+        return await own_timer(self._store, caller, timer_id)
 
     async def _delete_redmine_entry(self, caller: Caller, entry_id: int) -> None:
         await own_entry(self._redmine, caller, entry_id)

@@ -76,6 +76,8 @@ def test_every_route_but_the_catch_alls_is_in_the_document(document: dict[str, A
         "/time-trackings/productivity",
         "/time-trackings/timeline",
         "/time-trackings/{timer_id}",
+        "/time-trackings/{timer_id}/pause",
+        "/time-trackings/{timer_id}/resume",
     }
 
 
