@@ -153,8 +153,13 @@ OPERATIONS: Mapping[Handler, Operation] = {
             {
                 200: Reply("Stopped and recorded in Redmine.", TrackingAnswer),
                 202: Reply("Stopped; the post to Redmine is pending.", TrackingAnswer),
+                204: Reply("Discarded (`discard: true`): ended, nothing posted."),
                 400: BAD_JSON,
-                409: BUSY,
+                409: Reply(
+                    "Being posted or changed right now (CONFLICT), or `discard` on a stopped "
+                    "timer (TIMER_NOT_RUNNING).",
+                    ErrorBody,
+                ),
                 422: REJECTED,
             }
         ),

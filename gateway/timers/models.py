@@ -160,6 +160,9 @@ class StartRequest(BaseModel):
     ended_at: dt.datetime | None = Field(
         default=None, validation_alias=AliasChoices("ended_at", "end")
     )
+    # "Switch task": record the running timer, then start this one, whatever
+    # GATEWAY_ON_START_WHEN_RUNNING says.
+    stop_running: bool = False
 
 
 class StopRequest(BaseModel):
@@ -176,6 +179,8 @@ class StopRequest(BaseModel):
         default=None, validation_alias=AliasChoices("description", "work_description", "comment")
     )
     activity_id: int | None = Field(default=None, ge=1)
+    # End a running timer without posting anything (what DELETE does).
+    discard: bool = False
 
 
 class TimerRef(BaseModel):
@@ -270,7 +275,8 @@ class TrackingAnswer(BaseModel):
 
 class StartAnswer(TrackingAnswer):
     """POST /time-trackings; `previous` is the timer this start stopped first (only when
-    GATEWAY_ON_START_WHEN_RUNNING=stop_previous and one was running)."""
+    GATEWAY_ON_START_WHEN_RUNNING=stop_previous or the start asked `stop_running`, and one was
+    running): its status says whether its hours reached Redmine."""
 
     previous: TimeTrackingView | None = Field(default=None, exclude_if=lambda v: v is None)
 

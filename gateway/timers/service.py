@@ -8,7 +8,7 @@ from typing import Literal
 from redis.exceptions import RedisError
 
 from gateway.clock import Clock
-from gateway.errors import Conflict, NotFound, ValidationFailed
+from gateway.errors import Conflict, NotFound, TimerNotRunning, ValidationFailed
 from gateway.identity import Caller
 from gateway.redmine.client import RedmineClient
 from gateway.secrets import KeyVault
@@ -90,7 +90,7 @@ class TimerService:
         if running_id is None:
             await self._store.invalidate_analytics(caller.user_id)
             return Started(timer)
-        if self._when_running == "stop_previous":
+        if self._when_running == "stop_previous" or request.stop_running:
             # The new timer starts whatever became of the previous one's post; the answer
             # carries that one too, so a pending or failed entry is never passed over silently.
             previous = await self.stop(caller, running_id, StopRequest())
@@ -164,6 +164,18 @@ class TimerService:
             return current
         log.info("timer stopped timer=%s user=%s", timer_id, caller.user_id)
         return await self._post_now(caller, stopped)
+
+    async def discard(self, caller: Caller, timer_id: int) -> None:
+        """A stop with `discard`: the running timer ends and nothing is posted; once stopped,
+        409 TIMER_NOT_RUNNING (its hours are Redmine's or on their way: DELETE removes them)."""
+        read = await self._own(caller, timer_id)
+        if read.timer.status != "running":
+            raise TimerNotRunning("The timer has stopped already; DELETE removes its entry.")
+        try:
+            await self._store.discard_timer(read)
+        except TimerChanged as exc:
+            raise Conflict("The timer changed meanwhile; try again.") from exc
+        log.info("timer discarded timer=%s user=%s", timer_id, caller.user_id)
 
     async def delete(self, caller: Caller, timer_id: int) -> None:
         if timer_id < TIMER_ID_BASE:

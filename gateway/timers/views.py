@@ -96,6 +96,9 @@ async def start(request: web.Request) -> web.Response:
 async def stop(request: web.Request) -> web.Response:
     caller = await caller_of(request, own_timers=True)
     stop_request = StopRequest.model_validate(await json_object(request))
+    if stop_request.discard:
+        await request.app[TIMERS].discard(caller, timer_id_of(request))
+        return web.Response(status=204)
     timer = await request.app[TIMERS].stop(caller, timer_id_of(request), stop_request)
     return respond(request, timer, created=False)
 
