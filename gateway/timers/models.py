@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from gateway.errors import ErrorBody
+from gateway.timers.durations import TypedDuration
 from gateway.timers.segments import Segment, Work, is_over, running_work, worked_seconds
 
 TimerStatus = Literal["running", "pending", "recorded", "failed"]
@@ -160,6 +161,9 @@ class StartRequest(BaseModel):
     ended_at: dt.datetime | None = Field(
         default=None, validation_alias=AliasChoices("ended_at", "end")
     )
+    # A manual entry's length as typed (2h30m, 2.5h, 2:30) on `date`, instead of both ends.
+    duration: TypedDuration | None = None
+    date: dt.date | None = None
     # "Switch task": record the running timer, then start this one, whatever
     # GATEWAY_ON_START_WHEN_RUNNING says.
     stop_running: bool = False

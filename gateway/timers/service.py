@@ -14,6 +14,7 @@ from gateway.redmine.client import RedmineClient
 from gateway.secrets import KeyVault
 from gateway.store.redis import RedisStore, TimerChanged, Versioned
 from gateway.timers.listing import own_entry
+from gateway.timers.manual import is_manual, manual_span
 from gateway.timers.models import (
     TIMER_ID_BASE,
     StartRequest,
@@ -26,11 +27,7 @@ from gateway.timers.purpose import PurposeResolver
 from gateway.timers.recorder import Recorder
 from gateway.timers.rules import (
     EntryPlan,
-    as_aware,
-    checked_end,
-    checked_manual_span,
     keep_posted,
-    plan_portions,
     plan_work,
     timer_work,
 )
@@ -83,7 +80,7 @@ class TimerService:
 
     async def start(self, caller: Caller, request: StartRequest) -> Started:
         """A running timer, or (with both ends given) a manual entry posted at once."""
-        if request.started_at is not None or request.ended_at is not None:
+        if is_manual(request):
             return Started(await self._manual(caller, request))
         timer = await self._new_timer(caller, request, manual=False)
         running_id = await self._store.create_timer(timer, exclusive=True)
@@ -201,27 +198,17 @@ class TimerService:
         log.info("timer deleted timer=%s user=%s status=%s", timer_id, caller.user_id, timer.status)
 
     async def _manual(self, caller: Caller, request: StartRequest) -> Timer:
-        if request.started_at is None or request.ended_at is None:
-            missing = "started_at" if request.started_at is None else "ended_at"
-            raise ValidationFailed(
-                "A manual entry needs both started_at and ended_at.",
-                {missing: ["Required when the other end is given."]},
-            )
         now = self._clock.now()
-        started_at = as_aware(request.started_at, self._plan.zone, "started_at")
-        ended_at = checked_end(
-            started_at, as_aware(request.ended_at, self._plan.zone, "ended_at"), now, "ended_at"
-        )
-        checked_manual_span(started_at, ended_at)
+        span = manual_span(request, now, self._plan)
         template = await self._new_timer(caller, request, manual=True)
         timer = template.model_copy(
             update={
-                "started_at": started_at,
-                "ended_at": ended_at,
+                "started_at": span.started_at,
+                "ended_at": span.ended_at,
                 "is_manual": True,
                 "status": "pending",
-                "duration_seconds": int((ended_at - started_at).total_seconds()),
-                "portions": plan_portions(started_at, ended_at, self._plan),
+                "duration_seconds": int((span.ended_at - span.started_at).total_seconds()),
+                "portions": span.portions,
                 "queued_at": now,
                 "sealed_key": self._vault.seal(caller.api_key),
             }
