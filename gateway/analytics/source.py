@@ -11,7 +11,7 @@ from decimal import Decimal
 from pydantic import TypeAdapter
 
 from gateway.analytics.drafts import PageReader
-from gateway.analytics.facts import FactFinder, IssueFacts
+from gateway.analytics.facts import NO_ISSUE_FACTS, FactFinder, IssueFacts
 from gateway.analytics.records import DateRange, Entry, Person
 from gateway.clock import Clock
 from gateway.errors import NotFound
@@ -20,6 +20,7 @@ from gateway.redmine.client import Params, RedmineClient
 from gateway.store.keys import CacheKind
 from gateway.store.redis import RedisStore
 from gateway.timers.models import Timer
+from gateway.timers.segments import worked_seconds
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class EntrySource:
         running = await self._running(caller, scope)
         finder = FactFinder(self._redmine, self._store, self._users, caller, self._concurrency)
         async with finder:
-            if running is not None:
+            if running is not None and running.issue_id is not None:
                 finder.see_issues([running.issue_id])
             pages = PageReader(self._store, self._zone, finder, max_entries)
             await self._redmine.time_entry_rows(
@@ -87,7 +88,7 @@ class EntrySource:
                 running = None
         if running is not None:
             me = finder.people.get(caller.user_id) or person_of(caller)
-            facts = finder.issues[running.issue_id]
+            facts = NO_ISSUE_FACTS if running.issue_id is None else finder.issues[running.issue_id]
             activity = await self._activity_name(caller, running.activity_id)
             now = self._clock.now()
             entries.append(running_entry(running, me, facts, activity, now, self._zone))
@@ -197,7 +198,8 @@ def running_entry(
     zone: dt.tzinfo,
 ) -> Entry:
     """The caller's running timer as an entry: its hours so far, not in Redmine yet."""
-    seconds = max(0, int((now - timer.started_at).total_seconds()))
+    # The time worked so far: a paused timer's pauses are not counted.
+    seconds = max(0, int(worked_seconds(timer.work(now))))
     return Entry(
         entry_id=timer.id,
         user=person,

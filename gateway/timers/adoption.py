@@ -19,12 +19,21 @@ def draft(timer: Timer, portion: Portion, entry_field_id: int | None) -> TimeEnt
         marker = (CustomValue(id=entry_field_id, value=str(timer.id)),)
     return TimeEntryDraft(
         issue_id=timer.issue_id,
+        project_id=timer.project_id if timer.issue_id is None else None,
         hours=portion.hours,
         spent_on=portion.spent_on,
         activity_id=timer.activity_id,
         comments=timer.description,
         custom_fields=marker,
     )
+
+
+def is_on_its_target(entry: RedmineTimeEntry, timer: Timer) -> bool:
+    """Whether an entry is on the timer's issue, or (for time on a project) on its project
+    without an issue."""
+    if timer.issue_id is None:
+        return entry.issue is None and entry.project.id == timer.project_id
+    return entry.issue is not None and entry.issue.id == timer.issue_id
 
 
 class EntryFinder:
@@ -53,8 +62,10 @@ class EntryFinder:
         }
         if self._field_id is not None:
             params[f"cf_{self._field_id}"] = str(timer.id)
-        else:
+        elif timer.issue_id is not None:
             params["issue_id"] = timer.issue_id
+        else:
+            params["project_id"] = timer.project_id
         entries = await self._redmine.time_entries(key, params)
         claimed = await self._store.timer_ids_of_entries([e.id for e in entries])
         found: dict[dt.date, int] = {}
@@ -81,8 +92,7 @@ class EntryFinder:
         if self._field_id is not None:
             return entry.custom_value(self._field_id) == str(timer.id)
         return (
-            entry.issue is not None
-            and entry.issue.id == timer.issue_id
+            is_on_its_target(entry, timer)
             and entry.user.id == timer.user.id
             and entry.hours.quantize(Decimal("0.01")) == hours
             and (timer.activity_id is None or entry.activity.id == timer.activity_id)

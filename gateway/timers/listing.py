@@ -12,6 +12,7 @@ from gateway.identity import Caller, UserDirectory
 from gateway.redmine.client import RedmineClient
 from gateway.redmine.models import RedmineProject, RedmineTimeEntry
 from gateway.store.redis import RedisStore
+from gateway.timers.adoption import is_on_its_target
 from gateway.timers.models import Owner, Slug, Timer, TimeTrackingView, UserView, timer_view
 from gateway.timers.tasks import TaskResolver
 
@@ -62,8 +63,7 @@ def is_owned_by(timer: Timer, entry: RedmineTimeEntry) -> bool:
     """Whether a mapped entry really is this timer's (Redmine reuses deleted entries' ids)."""
     return (
         timer.user.id == entry.user.id
-        and entry.issue is not None
-        and entry.issue.id == timer.issue_id
+        and is_on_its_target(entry, timer)
         and entry.spent_on in {p.spent_on for p in timer.portions}
     )
 

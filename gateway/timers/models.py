@@ -64,8 +64,9 @@ class Timer(BaseModel):
 
     id: int
     user: Owner
-    task_uuid: str
-    issue_id: int
+    # Both None for time on the project itself (a start with project_slug and no task_uuid).
+    task_uuid: str | None = None
+    issue_id: int | None = None
     project_id: int
     project_slug: str
     company_slug: str | None = None
@@ -146,9 +147,11 @@ class StartRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    task_uuid: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)
-    ]
+    # Without one, `project_slug` names the project the time is on (no issue).
+    task_uuid: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+        | None
+    ) = None
     company_slug: Slug | None = None
     project_slug: Slug | None = None
     description: Description | None = Field(

@@ -48,7 +48,7 @@ class Started:
 
 def manual_fingerprint(timer: Timer) -> str:
     what = (
-        timer.task_uuid,
+        timer.task_uuid or f"project {timer.project_slug}",
         timer.started_at.isoformat(),
         timer.ended_at.isoformat() if timer.ended_at else "",
         str(timer.activity_id),
