@@ -174,6 +174,7 @@ async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
         zone=settings.zone,
         split_at_midnight=settings.split_at_midnight,
         max_timer_s=settings.max_timer_s,
+        billable_field_id=settings.billable_field_id,
     )
     confirmations = Confirmations(store, clock, dt.timedelta(hours=settings.identity_grace_h))
     app[IDENTITY] = IdentityResolver(redmine, store, vault, settings.identity_ttl_s, confirmations)
@@ -196,6 +197,7 @@ async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
         clock,
         settings.zone,
         settings.max_timer_s,
+        settings.billable_field_id,
     )
     app[OUTBOX] = worker = OutboxWorker(store, recorder, clock)
     app[SWEEPER] = RetentionSweeper(store, clock)

@@ -226,6 +226,13 @@ class Settings(BaseSettings):
         description="Id of a time-entry custom field the gateway fills with the timer's id, so "
         "an entry whose answer was lost is found exactly.",
     )
+    billable_field_id: int | None = Field(
+        default=None,
+        ge=1,
+        description="Id of a boolean time-entry custom field: `billable` on a start, manual "
+        'entry or stop sets it ("1"/"0"); items show it, and the list and reports filter '
+        "and total by it.",
+    )
     outbox_max_attempts: int = Field(
         default=20,
         ge=1,

@@ -13,10 +13,18 @@ from gateway.timers.outbox_policy import CLOCK_SKEW
 log = logging.getLogger(__name__)
 
 
-def draft(timer: Timer, portion: Portion, entry_field_id: int | None) -> TimeEntryDraft:
-    marker = None
+def draft(
+    timer: Timer,
+    portion: Portion,
+    entry_field_id: int | None,
+    billable_field_id: int | None = None,
+) -> TimeEntryDraft:
+    fields: list[CustomValue] = []
     if entry_field_id is not None:
-        marker = (CustomValue(id=entry_field_id, value=str(timer.id)),)
+        fields.append(CustomValue(id=entry_field_id, value=str(timer.id)))
+    if billable_field_id is not None and timer.billable is not None:
+        # A boolean field takes "1"/"0": Redmine keeps `true` as "true", which no filter matches.
+        fields.append(CustomValue(id=billable_field_id, value="1" if timer.billable else "0"))
     return TimeEntryDraft(
         issue_id=timer.issue_id,
         project_id=timer.project_id if timer.issue_id is None else None,
@@ -24,7 +32,7 @@ def draft(timer: Timer, portion: Portion, entry_field_id: int | None) -> TimeEnt
         spent_on=portion.spent_on,
         activity_id=timer.activity_id,
         comments=timer.description,
-        custom_fields=marker,
+        custom_fields=tuple(fields) or None,
     )
 
 

@@ -64,8 +64,7 @@ class Timer(BaseModel):
 
     id: int
     user: Owner
-    # Both None for time on the project itself (a start with project_slug and no task_uuid).
-    task_uuid: str | None = None
+    task_uuid: str | None = None  # both None: time on the project itself
     issue_id: int | None = None
     project_id: int
     project_slug: str
@@ -100,6 +99,8 @@ class Timer(BaseModel):
     paused_at: dt.datetime | None = None
     # Stopped past GATEWAY_MAX_TIMER_HOURS without an explicit end: the limit was posted.
     capped: bool = False
+    # GATEWAY_BILLABLE_FIELD_ID's value as asked on start, manual entry or stop (None: unsaid).
+    billable: bool | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -147,8 +148,7 @@ class StartRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    # Without one, `project_slug` names the project the time is on (no issue).
-    task_uuid: (
+    task_uuid: (  # without one, `project_slug` names the project the time is on
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
         | None
     ) = None
@@ -167,9 +167,8 @@ class StartRequest(BaseModel):
     # A manual entry's length as typed (2h30m, 2.5h, 2:30) on `date`, instead of both ends.
     duration: TypedDuration | None = None
     date: dt.date | None = None
-    # "Switch task": record the running timer, then start this one, whatever
-    # GATEWAY_ON_START_WHEN_RUNNING says.
-    stop_running: bool = False
+    stop_running: bool = False  # "switch task", whatever GATEWAY_ON_START_WHEN_RUNNING says
+    billable: bool | None = None
 
 
 class StopRequest(BaseModel):
@@ -188,6 +187,7 @@ class StopRequest(BaseModel):
     activity_id: int | None = Field(default=None, ge=1)
     # End a running timer without posting anything (what DELETE does).
     discard: bool = False
+    billable: bool | None = None
 
 
 class TimerRef(BaseModel):
@@ -228,16 +228,16 @@ class TimeTrackingView(BaseModel):
     paused_at: dt.datetime | None = None
     # Its working segments (duration_minutes is their sum): one unless it was paused.
     segments: list[Segment] = []
-    # A running timer past GATEWAY_MAX_TIMER_HOURS (limit_hours): stopped without an end, the
-    # limit is posted and the entry is `capped`.
+    # Running past GATEWAY_MAX_TIMER_HOURS (limit_hours); `capped`: stopped so, the limit posted.
     over_limit: bool = False
     limit_hours: JsonHours | None = None
     capped: bool = False
+    # GATEWAY_BILLABLE_FIELD_ID's value: null when never set (not billable for the filters).
+    billable: bool | None = None
 
 
 def timer_view(timer: Timer, now: dt.datetime, limit_s: int = 0) -> TimeTrackingView:
-    """Its view at `now`; `limit_s` (GATEWAY_MAX_TIMER_HOURS in seconds, 0: none) marks a
-    running timer over it."""
+    """Its view at `now`; a running timer over `limit_s` (0: no limit) shows over_limit."""
     work = timer.work(now)
     seconds = timer.duration_seconds
     elapsed = seconds if seconds is not None else int(worked_seconds(work))
@@ -271,6 +271,7 @@ def timer_view(timer: Timer, now: dt.datetime, limit_s: int = 0) -> TimeTracking
         over_limit=is_running and is_over(work, limit_s),
         limit_hours=Decimal(limit_s) / 3600 if is_running and limit_s else None,
         capped=timer.capped,
+        billable=timer.billable,
     )
 
 

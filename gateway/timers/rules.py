@@ -31,6 +31,7 @@ class EntryPlan:
     split_at_midnight: bool
     # GATEWAY_MAX_TIMER_HOURS in seconds (0: no limit).
     max_timer_s: int = 0
+    billable_field_id: int | None = None
 
 
 def as_aware(moment: dt.datetime, zone: ZoneInfo, field: str) -> dt.datetime:

@@ -13,6 +13,7 @@ from gateway.identity import Caller
 from gateway.redmine.client import RedmineClient
 from gateway.secrets import KeyVault
 from gateway.store.redis import RedisStore, TimerChanged, Versioned
+from gateway.timers.billable import checked_billable
 from gateway.timers.listing import own_entry
 from gateway.timers.manual import is_manual, manual_span
 from gateway.timers.models import (
@@ -80,6 +81,7 @@ class TimerService:
 
     async def start(self, caller: Caller, request: StartRequest) -> Started:
         """A running timer, or (with both ends given) a manual entry posted at once."""
+        checked_billable(request.billable, self._plan.billable_field_id)
         if is_manual(request):
             return Started(await self._manual(caller, request))
         timer = await self._new_timer(caller, request, manual=False)
@@ -116,6 +118,7 @@ class TimerService:
         timer = read.timer
         if timer.status in ("recorded", "pending"):
             return timer
+        checked_billable(request.billable, self._plan.billable_field_id)
         if request.project_slug is not None and request.project_slug != timer.project_slug:
             raise ValidationFailed(
                 "The timer belongs to another project.",
@@ -138,6 +141,7 @@ class TimerService:
                 "resumed_at": None,
                 "paused_at": None,
                 "capped": stopped_work.is_capped,
+                "billable": timer.billable if request.billable is None else request.billable,
                 "description": (
                     request.description if request.description is not None else timer.description
                 ),
@@ -250,6 +254,7 @@ class TimerService:
             company_slug=request.company_slug,
             description=request.description or "",
             activity_id=purpose.activity_id,
+            billable=request.billable,
             started_at=now,
             created_at=now,
         )

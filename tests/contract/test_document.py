@@ -175,6 +175,7 @@ def test_query_and_path_parameters_come_from_the_models(document: dict[str, Any]
         "to",
         "user",
         "task_uuid",
+        "billable",
         "page",
         "per_page",
     }
