@@ -37,6 +37,8 @@ class Scope:
     days: DateRange
     project_slug: str | None  # None: every project the caller can see
     users: tuple[str, ...]  # logins or numeric ids ("me" too); empty: everyone
+    # (GATEWAY_BILLABLE_FIELD_ID, whether billable ones or the others); None: both.
+    billable: tuple[int, bool] | None = None
 
 
 class EntrySource:
@@ -115,6 +117,7 @@ class EntrySource:
             timer.status == "running"
             and scope.days.start <= day <= scope.days.end
             and scope.project_slug in (None, timer.project_slug)
+            and (scope.billable is None or (timer.billable is True) == scope.billable[1])
         )
         return timer if in_scope else None
 
@@ -143,6 +146,10 @@ def params(caller: Caller, scope: Scope) -> Params:
     }
     if scope.project_slug is not None:
         sent["project_id"] = scope.project_slug
+    if scope.billable is not None:
+        field_id, wanted = scope.billable
+        # Redmine's "!1" also matches entries whose field was never set.
+        sent[f"cf_{field_id}"] = "1" if wanted else "!1"
     ids = known_user_ids(scope.users, caller)
     if ids is not None:
         sent["user_id"] = "|".join(str(user_id) for user_id in sorted(ids))

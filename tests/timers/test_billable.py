@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from tests.analytics.wiring import ask
 from tests.timers.conftest import ALICE, Gateway, GatewayFactory, assert_error, posted_entry
 
 BILLABLE = 3
@@ -124,3 +125,40 @@ async def test_a_billable_that_is_not_a_boolean_is_422(gw: Gateway) -> None:
     )
     assert_error(reply, 422, "VALIDATION_FAILED", "billable")
     assert_error(await gw.listing(billable="maybe"), 422, "VALIDATION_FAILED", "billable")
+
+
+async def test_reports_filter_and_total_by_billable(gw: Gateway) -> None:
+    await log_directly(gw, 1, "1")
+    await log_directly(gw, 2, "0")
+    await log_directly(gw, 4, None)
+    await gw.timed(30, billable=True)
+    mark = gw.mark()
+    query = {"start": "2026-03-01", "end": "2026-03-02"}
+    billable = (await ask(gw, "reports", billable="true", **query)).data
+    assert billable["totals"]["hours"] == 1.5
+    others = (await ask(gw, "reports", billable="false", **query)).data
+    assert others["totals"]["hours"] == 6
+    everything = (await ask(gw, "reports", **query)).data
+    assert everything["totals"]["hours"] == 7.5
+    sent = [c.raw_path for c in gw.calls_since(mark) if c.raw_path.startswith("/time_entries")]
+    assert any(f"cf_{BILLABLE}=1" in path for path in sent)
+    assert any(f"cf_{BILLABLE}=%211" in path or f"cf_{BILLABLE}=!1" in path for path in sent)
+
+
+async def test_the_running_timer_counts_in_analytics_only_when_its_billable_matches(
+    gw: Gateway,
+) -> None:
+    running = await gw.start(billable=True)
+    gw.clock.advance(minutes=30)
+    query = {"start": "2026-03-02", "end": "2026-03-02"}
+
+    def ids(reply: Any) -> set[int]:
+        return {e["id"] for day in reply.data["days"] for e in day["entries"]}
+
+    assert running["id"] in ids(await ask(gw, "timeline", billable="true", **query))
+    assert running["id"] not in ids(await ask(gw, "timeline", billable="false", **query))
+
+
+async def test_reports_by_billable_without_the_field_are_422(make_gateway: GatewayFactory) -> None:
+    gw = await make_gateway()
+    assert_error(await ask(gw, "reports", billable="true"), 422, "VALIDATION_FAILED", "billable")
