@@ -92,6 +92,10 @@ class Known:
 
     task_uuid: str
     ids: Sequence[int]
+    # Where the seeded gateway answers, and as whom: a pause or resume needs a timer running
+    # when its cases run, whatever the cases of other operations did to the seeded one.
+    url: str = ""
+    api_key: str = ""
 
     def with_task(self, case: AnyCase) -> AnyCase:
         if isinstance(case.body, dict) and "task_uuid" in case.body:
@@ -117,7 +121,7 @@ async def seed(url: str, api_key: str, task_uuid: str) -> Known:
             if len(ids) == 1:
                 async with session.put(f"{url}/time-trackings/{ids[0]}", json={}) as stopped:
                     assert stopped.status in (200, 202), await stopped.text()
-    return Known(task_uuid, ids)
+    return Known(task_uuid, ids, url, api_key)
 
 
 def served_schema(gateway_url: str, api_key: str) -> BaseSchema:
@@ -174,9 +178,8 @@ class Run:
         operation = self._operation(label)
         strategies = [operation.as_strategy(mode) for mode in GenerationMode]
         if "{timer_id}" in operation.path:
-            strategies += [
-                operation.as_strategy(path_parameters={"timer_id": i}) for i in self.known.ids
-            ]
+            ids = [*self.known.ids, *self._running_ids(operation.path)]
+            strategies += [operation.as_strategy(path_parameters={"timer_id": i}) for i in ids]
         if operation.body:
             strategies.append(operation.as_strategy().map(self.known.with_task))
 
@@ -186,6 +189,29 @@ class Run:
             self.check(label, case)
 
         run()
+
+    def _running_ids(self, path: str) -> list[int]:
+        """For pause and resume: a timer running now (a switch: one already running is
+        recorded first), paused for resume, so that some of their cases find one."""
+        if not path.endswith(("/pause", "/resume")):
+            return []
+        body: dict[str, str | bool] = {"task_uuid": self.known.task_uuid, "stop_running": True}
+        started = self.session.post(
+            f"{self.known.url}/time-trackings",
+            json=body,
+            headers={API_KEY_HEADER: self.known.api_key},
+            timeout=REQUEST_TIMEOUT_S,
+        )
+        assert started.status_code == 201, started.text
+        timer_id = int(started.json()["data"]["id"])
+        if path.endswith("/resume"):
+            paused = self.session.post(
+                f"{self.known.url}/time-trackings/{timer_id}/pause",
+                headers={API_KEY_HEADER: self.known.api_key},
+                timeout=REQUEST_TIMEOUT_S,
+            )
+            assert paused.status_code == 200, paused.text
+        return [timer_id]
 
     def _operation(self, label: str) -> Any:
         method, _, path = label.partition(" ")
