@@ -79,6 +79,10 @@ class TimerNotPaused(Conflict):
     error_code = "TIMER_NOT_PAUSED"
 
 
+class TooManyPauses(Conflict):
+    error_code = "TIMER_TOO_MANY_PAUSES"
+
+
 class ValidationFailed(GatewayError):
     status = 422
     error_code = "VALIDATION_FAILED"

@@ -179,7 +179,8 @@ OPERATIONS: Mapping[Handler, Operation] = {
             {
                 200: Reply("Paused (is_paused; duration_minutes stops growing).", TrackingAnswer),
                 409: Reply(
-                    "Paused already (TIMER_ALREADY_PAUSED) or stopped (TIMER_NOT_RUNNING).",
+                    "Paused already (TIMER_ALREADY_PAUSED), stopped (TIMER_NOT_RUNNING) or "
+                    "paused too often (TIMER_TOO_MANY_PAUSES).",
                     ErrorBody,
                 ),
             }

@@ -3,7 +3,13 @@
 import logging
 
 from gateway.clock import Clock
-from gateway.errors import Conflict, TimerAlreadyPaused, TimerNotPaused, TimerNotRunning
+from gateway.errors import (
+    Conflict,
+    TimerAlreadyPaused,
+    TimerNotPaused,
+    TimerNotRunning,
+    TooManyPauses,
+)
 from gateway.identity import Caller
 from gateway.store.redis import RedisStore, TimerChanged, Versioned
 from gateway.timers.models import Timer
@@ -14,6 +20,8 @@ log = logging.getLogger(__name__)
 
 # A pause or resume that keeps losing the race to other writes of the same timer gives up.
 WRITE_TRIES = 5
+# Every pause keeps a segment in the timer's record: bounded, so a record stays small.
+MAX_SEGMENTS = 100
 
 
 class Pauser:
@@ -55,6 +63,10 @@ class Pauser:
         if pausing:
             if is_paused:
                 raise TimerAlreadyPaused("The timer is paused already.")
+            if len(timer.segments) >= MAX_SEGMENTS:
+                raise TooManyPauses(
+                    f"A timer pauses at most {MAX_SEGMENTS} times; stop it and start another."
+                )
             work = running_work(timer.started_at, timer.segments, timer.resumed_at, None, now)
             return timer.model_copy(update={"segments": work, "paused_at": now})
         if not is_paused:

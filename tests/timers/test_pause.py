@@ -10,6 +10,7 @@ from fakeredis import FakeAsyncRedis
 
 from gateway.appkeys import STORE
 from gateway.store.keys import Keys
+from gateway.timers.pausing import MAX_SEGMENTS
 from tests.timers.conftest import (
     ALICE,
     Gateway,
@@ -167,3 +168,16 @@ async def test_a_stop_racing_a_pause_or_resume_still_stops_and_posts_once(
     assert racing.status in (200, 409), racing.body
     assert len(gw.entry_posts_since(mark)) == 1
     assert (await gw.request("GET", "/time-trackings/active")).body == {"data": None}
+
+
+async def test_pauses_are_bounded_so_the_record_stays_small(gw: Gateway) -> None:
+    started = await gw.start()
+    for _ in range(MAX_SEGMENTS):
+        gw.clock.advance(minutes=1)
+        assert (await pause(gw, started["id"])).status == 200
+        assert (await resume(gw, started["id"])).status == 200
+    assert_error(await pause(gw, started["id"]), 409, "TIMER_TOO_MANY_PAUSES")
+    gw.clock.advance(minutes=1)
+    stopped = await gw.stop(started["id"])
+    # Every minute before a pause, and the last one: 101 minutes in 101 segments.
+    assert (len(stopped["segments"]), stopped["duration_seconds"]) == (101, 101 * 60)
