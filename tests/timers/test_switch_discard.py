@@ -83,3 +83,18 @@ async def test_discard_false_is_an_ordinary_stop(make_gateway: GatewayFactory) -
     gw.clock.advance(minutes=30)
     stopped = await gw.stop(started["id"], discard=False)
     assert stopped["status"] == "recorded"
+
+
+async def test_a_switch_to_a_task_that_cannot_be_timed_leaves_the_running_timer(
+    gw: Gateway,
+) -> None:
+    first = await gw.start()
+    gw.clock.advance(minutes=45)
+    mark = gw.mark()
+    reply = await gw.request(
+        "POST", "/time-trackings", body={"task_uuid": "999", "stop_running": True}
+    )
+    assert_error(reply, 404, "NOT_FOUND")
+    assert gw.entry_posts_since(mark) == []
+    running = (await gw.request("GET", "/time-trackings/active")).data
+    assert (running["id"], running["status"]) == (first["id"], "running")
