@@ -25,6 +25,7 @@ from gateway.appkeys import (
     OPENAPI,
     OUTBOX,
     PAGE,
+    PAUSER,
     REDMINE,
     SESSION_STORE,
     SETTINGS,
@@ -58,6 +59,7 @@ from gateway.store.sessions import SessionStore
 from gateway.timers.listing import TimeTrackingLister
 from gateway.timers.outbox import OutboxWorker
 from gateway.timers.outbox_policy import OutboxPolicy
+from gateway.timers.pausing import Pauser
 from gateway.timers.purpose import PurposeResolver
 from gateway.timers.recorder import Recorder
 from gateway.timers.retention import RetentionSweeper
@@ -185,6 +187,8 @@ async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
         ),
         zone=settings.zone,
         split_at_midnight=settings.split_at_midnight,
+        max_timer_s=settings.max_timer_s,
+        billable_field_id=settings.billable_field_id,
     )
     confirmations = Confirmations(store, clock, dt.timedelta(hours=settings.identity_grace_h))
     app[IDENTITY] = IdentityResolver(redmine, store, vault, settings.identity_ttl_s, confirmations)
@@ -199,6 +203,7 @@ async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
         plan,
         settings.on_start_when_running,
     )
+    app[PAUSER] = Pauser(store, clock)
     app[LISTER] = TimeTrackingLister(
         redmine,
         store,
@@ -206,6 +211,8 @@ async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
         UserDirectory(redmine, store, USER_DIRECTORY_TTL_S),
         clock,
         settings.zone,
+        settings.max_timer_s,
+        settings.billable_field_id,
     )
     app[OUTBOX] = worker = OutboxWorker(store, recorder, clock)
     app[SWEEPER] = RetentionSweeper(store, clock)

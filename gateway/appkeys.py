@@ -17,6 +17,7 @@ from gateway.store.redis import RedisStore
 from gateway.store.sessions import SessionStore
 from gateway.timers.listing import TimeTrackingLister
 from gateway.timers.outbox import OutboxWorker
+from gateway.timers.pausing import Pauser
 from gateway.timers.retention import RetentionSweeper
 from gateway.timers.service import TimerService
 from gateway.timers.tasks import TaskResolver
@@ -30,6 +31,7 @@ IDENTITY = web.AppKey("identity", IdentityResolver)
 TIMERS = web.AppKey("timers", TimerService)
 TASKS = web.AppKey("tasks", TaskResolver)
 LISTER = web.AppKey("lister", TimeTrackingLister)
+PAUSER = web.AppKey("pauser", Pauser)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
 SWEEPER = web.AppKey("sweeper", RetentionSweeper)
 ENTRY_SOURCE = web.AppKey("entry_source", EntrySource)

@@ -75,6 +75,26 @@ class Conflict(GatewayError):
     error_code = "CONFLICT"
 
 
+class TimerNotRunning(Conflict):
+    """Pause, resume or discard of a timer that already stopped."""
+
+    error_code = "TIMER_NOT_RUNNING"
+
+
+class TimerAlreadyPaused(Conflict):
+    error_code = "TIMER_ALREADY_PAUSED"
+
+
+class TimerNotPaused(Conflict):
+    """Resume of a timer that is running (not paused)."""
+
+    error_code = "TIMER_NOT_PAUSED"
+
+
+class TooManyPauses(Conflict):
+    error_code = "TIMER_TOO_MANY_PAUSES"
+
+
 class ValidationFailed(GatewayError):
     status = 422
     error_code = "VALIDATION_FAILED"

@@ -36,6 +36,11 @@ def purpose_name(user_id: int, task_uuid: str, activity_id: int | None) -> str:
     return json.dumps(["purpose", user_id, task_uuid, activity_id])
 
 
+def project_purpose_name(user_id: int, project_slug: str, activity_id: int | None) -> str:
+    """Time on a project itself (no issue) with an activity, that a user may log."""
+    return json.dumps(["project-purpose", user_id, project_slug, activity_id])
+
+
 class Confirmations:
     def __init__(self, store: RedisStore, clock: Clock, grace: dt.timedelta) -> None:
         self._store = store

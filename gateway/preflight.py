@@ -182,6 +182,7 @@ async def named_ids(
     fields = {
         "GATEWAY_TASK_FIELD_ID": (settings.task_field_id, "issue"),
         "GATEWAY_ENTRY_FIELD_ID": (settings.entry_field_id, "time_entry"),
+        "GATEWAY_BILLABLE_FIELD_ID": (settings.billable_field_id, "time_entry"),
     }
     named = {name: value for name, (value, _) in fields.items() if value is not None}
     if settings.default_activity_id is not None:
@@ -200,7 +201,10 @@ async def named_ids(
         known = {item["id"]: item for item in document.get("custom_fields", [])}
         for name, (field_id, kind) in fields.items():
             if field_id is not None:
-                yield field_finding(name, field_id, kind, known.get(field_id))
+                finding = field_finding(name, field_id, kind, known.get(field_id))
+                if name == "GATEWAY_BILLABLE_FIELD_ID" and finding.outcome is Outcome.OK:
+                    finding = boolean_finding(name, field_id, known[field_id])
+                yield finding
     if settings.default_activity_id is not None:
         path = base / "enumerations/time_entry_activities.json"
         _, document = await get_json(session, path, admin_key)
@@ -215,6 +219,14 @@ def field_finding(name: str, value: int, kind: str, field: Mapping[str, Any] | N
         found = field.get("customized_type")
         return Finding(Outcome.FAIL, name, f"{value} is a custom field for {found}, not {kind}")
     return Finding(Outcome.OK, name, f"{value} is the {kind} custom field {field.get('name')!r}")
+
+
+def boolean_finding(name: str, value: int, field: Mapping[str, Any]) -> Finding:
+    """`billable` is posted as "1"/"0": only a boolean field reads that as yes and no."""
+    if field.get("field_format") != "bool":
+        found = field.get("field_format")
+        return Finding(Outcome.FAIL, name, f"{value} is a {found} field, not a boolean one")
+    return Finding(Outcome.OK, name, f"{value} is the boolean custom field {field.get('name')!r}")
 
 
 def activity_finding(value: int, activities: Mapping[int, Mapping[str, Any]]) -> Finding:

@@ -66,6 +66,8 @@ TABLE = [
         TIMER,
         {hdrs.METH_GET: timers.show, hdrs.METH_PUT: timers.stop, hdrs.METH_DELETE: timers.delete},
     ),
+    *own(TIMER + "/pause", {hdrs.METH_POST: timers.pause}),
+    *own(TIMER + "/resume", {hdrs.METH_POST: timers.resume}),
     # GitScrum's workspace list, and its search (only with `categories`: the front sends every
     # other /search to Redmine).
     *own("/workspaces", {hdrs.METH_GET: workspace.workspaces}),

@@ -184,6 +184,13 @@ class Settings(BaseSettings):
     rounding_increment_min: int = Field(
         default=15, ge=3, le=240, description="Posted durations are multiples of this (3|n)."
     )
+    max_timer_hours: float = Field(
+        default=12,
+        ge=0,
+        le=24 * 7,
+        description="A timer that has worked longer is shown over_limit in active, and stopping "
+        "it without an explicit end posts this many hours (the entry marked capped); 0: off.",
+    )
     rounding_mode: Literal["up", "nearest", "down"] = Field(
         default="nearest", description="up, nearest or down."
     )
@@ -224,6 +231,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Id of a time-entry custom field the gateway fills with the timer's id, so "
         "an entry whose answer was lost is found exactly.",
+    )
+    billable_field_id: int | None = Field(
+        default=None,
+        ge=1,
+        description="Id of a boolean time-entry custom field: `billable` on a start, manual "
+        'entry or stop sets it ("1"/"0"); items show it, and the list and reports filter '
+        "and total by it.",
     )
     outbox_max_attempts: int = Field(
         default=20,
@@ -384,6 +398,11 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def max_timer_s(self) -> int:
+        """GATEWAY_MAX_TIMER_HOURS in whole seconds (0: no limit)."""
+        return int(self.max_timer_hours * 3600)
 
     @property
     def rounding_minimum_min(self) -> int:

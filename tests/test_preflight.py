@@ -65,7 +65,8 @@ async def redmine(aiohttp_server: AiohttpServer) -> Redmine:
     stand_in = Redmine(
         custom_fields=[
             {"id": 1, "name": "Task UUID", "customized_type": "issue"},
-            {"id": 2, "name": "Timer", "customized_type": "time_entry"},
+            {"id": 2, "name": "Timer", "customized_type": "time_entry", "field_format": "string"},
+            {"id": 3, "name": "Billable", "customized_type": "time_entry", "field_format": "bool"},
         ],
         activities=[
             {"id": 9, "name": "Development", "active": True},
@@ -206,6 +207,7 @@ async def test_the_fields_and_activity_the_settings_name_are_found(redmine: Redm
         check_api_key=ADMIN_KEY,
         task_field_id=1,
         entry_field_id=2,
+        billable_field_id=3,
         default_activity_id=9,
     )
     assert code == 0, lines
@@ -213,6 +215,9 @@ async def test_the_fields_and_activity_the_settings_name_are_found(redmine: Redm
         "ok    GATEWAY_TASK_FIELD_ID: 1 is the issue custom field 'Task UUID'"
     )
     assert line_of(lines, "GATEWAY_ENTRY_FIELD_ID").startswith("ok ")
+    assert line_of(lines, "GATEWAY_BILLABLE_FIELD_ID") == (
+        "ok    GATEWAY_BILLABLE_FIELD_ID: 3 is the boolean custom field 'Billable'"
+    )
     assert line_of(lines, "GATEWAY_DEFAULT_ACTIVITY_ID") == (
         "ok    GATEWAY_DEFAULT_ACTIVITY_ID: 9 is the activity 'Development'"
     )
@@ -233,6 +238,12 @@ async def test_the_fields_and_activity_the_settings_name_are_found(redmine: Redm
             "GATEWAY_ENTRY_FIELD_ID",
             "1 is a custom field for issue, not time_entry",
         ),
+        (
+            {"billable_field_id": 1},
+            "GATEWAY_BILLABLE_FIELD_ID",
+            "1 is a custom field for issue, not time_entry",
+        ),
+        ({"billable_field_id": 2}, "GATEWAY_BILLABLE_FIELD_ID", "2 is a string field, not a bool"),
         ({"default_activity_id": 3}, "GATEWAY_DEFAULT_ACTIVITY_ID", "3: no such time-entry"),
         ({"default_activity_id": 11}, "GATEWAY_DEFAULT_ACTIVITY_ID", "11 ('Legacy') is inactive"),
     ],

@@ -112,6 +112,8 @@ class AnalyticsQuery(BaseModel):
     report_type: ReportType = "summary"
     hourly_rate: Decimal | None = Field(default=None, ge=0, le=MAX_HOURLY_RATE)
     format: ReportFormat | None = None
+    # GATEWAY_BILLABLE_FIELD_ID: true, only billable entries; false, the others (unset too).
+    billable: bool | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pydantic import TypeAdapter
 
 from gateway.analytics.drafts import PageReader
-from gateway.analytics.facts import FactFinder, IssueFacts
+from gateway.analytics.facts import NO_ISSUE_FACTS, FactFinder, IssueFacts
 from gateway.analytics.records import DateRange, Entry, Person
 from gateway.clock import Clock
 from gateway.errors import NotFound
@@ -20,6 +20,7 @@ from gateway.redmine.client import Params, RedmineClient
 from gateway.store.keys import CacheKind
 from gateway.store.redis import RedisStore
 from gateway.timers.models import Timer
+from gateway.timers.segments import worked_seconds
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ class Scope:
     days: DateRange
     project_slug: str | None  # None: every project the caller can see
     users: tuple[str, ...]  # logins or numeric ids ("me" too); empty: everyone
+    # (GATEWAY_BILLABLE_FIELD_ID, whether billable ones or the others); None: both.
+    billable: tuple[int, bool] | None = None
 
 
 class EntrySource:
@@ -69,7 +72,7 @@ class EntrySource:
         running = await self._running(caller, scope)
         finder = FactFinder(self._redmine, self._store, self._users, caller, self._concurrency)
         async with finder:
-            if running is not None:
+            if running is not None and running.issue_id is not None:
                 finder.see_issues([running.issue_id])
             pages = PageReader(self._store, self._zone, finder, max_entries)
             await self._redmine.time_entry_rows(
@@ -87,7 +90,7 @@ class EntrySource:
                 running = None
         if running is not None:
             me = finder.people.get(caller.user_id) or person_of(caller)
-            facts = finder.issues[running.issue_id]
+            facts = NO_ISSUE_FACTS if running.issue_id is None else finder.issues[running.issue_id]
             activity = await self._activity_name(caller, running.activity_id)
             now = self._clock.now()
             entries.append(running_entry(running, me, facts, activity, now, self._zone))
@@ -114,6 +117,7 @@ class EntrySource:
             timer.status == "running"
             and scope.days.start <= day <= scope.days.end
             and scope.project_slug in (None, timer.project_slug)
+            and (scope.billable is None or (timer.billable is True) == scope.billable[1])
         )
         return timer if in_scope else None
 
@@ -142,6 +146,10 @@ def params(caller: Caller, scope: Scope) -> Params:
     }
     if scope.project_slug is not None:
         sent["project_id"] = scope.project_slug
+    if scope.billable is not None:
+        field_id, wanted = scope.billable
+        # Redmine's "!1" also matches entries whose field was never set.
+        sent[f"cf_{field_id}"] = "1" if wanted else "!1"
     ids = known_user_ids(scope.users, caller)
     if ids is not None:
         sent["user_id"] = "|".join(str(user_id) for user_id in sorted(ids))
@@ -197,7 +205,8 @@ def running_entry(
     zone: dt.tzinfo,
 ) -> Entry:
     """The caller's running timer as an entry: its hours so far, not in Redmine yet."""
-    seconds = max(0, int((now - timer.started_at).total_seconds()))
+    # The time worked so far: a paused timer's pauses are not counted.
+    seconds = max(0, int(worked_seconds(timer.work(now))))
     return Entry(
         entry_id=timer.id,
         user=person,

@@ -29,6 +29,7 @@ from gateway.analytics.records import DateRange, Entry
 from gateway.analytics.source import Scope
 from gateway.appkeys import ANALYTICS_CACHE, ANALYTICS_GATE, CLOCK, ENTRY_SOURCE, SETTINGS
 from gateway.identity import Caller
+from gateway.timers.billable import checked_billable_filter
 from gateway.timers.cli import is_cli
 from gateway.timers.views import caller_of
 
@@ -100,6 +101,7 @@ async def answer(
     caller = await caller_of(request)
     settings = request.app[SETTINGS]
     query = AnalyticsQuery.model_validate(request.query)
+    checked_billable_filter(query.billable, settings.billable_field_id)
     today = request.app[CLOCK].now().astimezone(settings.zone).date()
     ask = Ask(
         query=query,
@@ -132,7 +134,11 @@ async def compute_answer(
     max_entries: int | None,
 ) -> Answer:
     query = ask.query
-    scope = Scope(days=ask.days, project_slug=query.project_slug, users=query.users)
+    field_id = request.app[SETTINGS].billable_field_id
+    billable = None if query.billable is None or field_id is None else (field_id, query.billable)
+    scope = Scope(
+        days=ask.days, project_slug=query.project_slug, users=query.users, billable=billable
+    )
     entries = await request.app[ENTRY_SOURCE].entries(caller, scope, max_entries)
     started = time.perf_counter()
     # Tens of thousands of entries take a while to sum: off the event loop.

@@ -226,8 +226,13 @@ OPERATIONS: Mapping[Handler, Operation] = {
             {
                 200: Reply("Stopped and recorded in Redmine.", TrackingAnswer),
                 202: Reply("Stopped; the post to Redmine is pending.", TrackingAnswer),
+                204: Reply("Discarded (`discard: true`): ended, nothing posted."),
                 400: BAD_JSON,
-                409: BUSY,
+                409: Reply(
+                    "Being posted or changed right now (CONFLICT), or `discard` on a stopped "
+                    "timer (TIMER_NOT_RUNNING).",
+                    ErrorBody,
+                ),
                 422: REJECTED,
             }
         ),
@@ -251,6 +256,34 @@ OPERATIONS: Mapping[Handler, Operation] = {
         "workspaces",
         own({200: Reply("What was found, by category asked.", SearchAnswer), 422: INVALID}),
         query=SearchQuery,
+    ),
+    timers.pause: Operation(
+        "Pause a running timer: its open working segment closes",
+        "timers",
+        own(
+            {
+                200: Reply("Paused (is_paused; duration_minutes stops growing).", TrackingAnswer),
+                409: Reply(
+                    "Paused already (TIMER_ALREADY_PAUSED), stopped (TIMER_NOT_RUNNING) or "
+                    "paused too often (TIMER_TOO_MANY_PAUSES).",
+                    ErrorBody,
+                ),
+            }
+        ),
+        path=TimerRef,
+    ),
+    timers.resume: Operation(
+        "Resume a paused timer: a new working segment opens",
+        "timers",
+        own(
+            {
+                200: Reply("Running again.", TrackingAnswer),
+                409: Reply(
+                    "Not paused (TIMER_NOT_PAUSED) or stopped (TIMER_NOT_RUNNING).", ErrorBody
+                ),
+            }
+        ),
+        path=TimerRef,
     ),
     health.healthz: Operation(
         "Liveness", "ops", {200: Reply("The process serves.", health.Liveness)}, secured=False

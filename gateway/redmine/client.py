@@ -190,15 +190,19 @@ class RedmineClient:
         return RedmineTimeEntry.model_validate(body["time_entry"])
 
     async def probe_time_entry(
-        self, api_key: str, issue_id: int, activity_id: int, comments: str
+        self,
+        api_key: str,
+        issue_id: int | None,
+        activity_id: int,
+        comments: str,
+        project_id: int | None = None,
     ) -> int:
         """Posts an entry without hours, which Redmine validates and refuses (RedmineRejected).
 
         Returns the id of the entry when Redmine accepted it after all.
         """
-        payload = {
-            "time_entry": {"issue_id": issue_id, "activity_id": activity_id, "comments": comments}
-        }
+        target = {"issue_id": issue_id} if issue_id is not None else {"project_id": project_id}
+        payload = {"time_entry": {**target, "activity_id": activity_id, "comments": comments}}
         body = await self._call("POST", api_key, "/time_entries.json", json=payload)
         return int(body["time_entry"]["id"])
 

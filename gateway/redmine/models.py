@@ -79,7 +79,9 @@ class RedmineTimeEntry(RedmineModel):
 class TimeEntryDraft(RedmineModel):
     """What the gateway posts to POST /time_entries.json."""
 
-    issue_id: int
+    issue_id: int | None = None
+    # Only for an entry on a project without an issue (Redmine takes the issue's otherwise).
+    project_id: int | None = None
     hours: Decimal
     spent_on: dt.date
     activity_id: int | None = None

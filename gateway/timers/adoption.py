@@ -13,18 +13,35 @@ from gateway.timers.outbox_policy import CLOCK_SKEW
 log = logging.getLogger(__name__)
 
 
-def draft(timer: Timer, portion: Portion, entry_field_id: int | None) -> TimeEntryDraft:
-    marker = None
+def draft(
+    timer: Timer,
+    portion: Portion,
+    entry_field_id: int | None,
+    billable_field_id: int | None = None,
+) -> TimeEntryDraft:
+    fields: list[CustomValue] = []
     if entry_field_id is not None:
-        marker = (CustomValue(id=entry_field_id, value=str(timer.id)),)
+        fields.append(CustomValue(id=entry_field_id, value=str(timer.id)))
+    if billable_field_id is not None and timer.billable is not None:
+        # A boolean field takes "1"/"0": Redmine keeps `true` as "true", which no filter matches.
+        fields.append(CustomValue(id=billable_field_id, value="1" if timer.billable else "0"))
     return TimeEntryDraft(
         issue_id=timer.issue_id,
+        project_id=timer.project_id if timer.issue_id is None else None,
         hours=portion.hours,
         spent_on=portion.spent_on,
         activity_id=timer.activity_id,
         comments=timer.description,
-        custom_fields=marker,
+        custom_fields=tuple(fields) or None,
     )
+
+
+def is_on_its_target(entry: RedmineTimeEntry, timer: Timer) -> bool:
+    """Whether an entry is on the timer's issue, or (for time on a project) on its project
+    without an issue."""
+    if timer.issue_id is None:
+        return entry.issue is None and entry.project.id == timer.project_id
+    return entry.issue is not None and entry.issue.id == timer.issue_id
 
 
 class EntryFinder:
@@ -53,8 +70,10 @@ class EntryFinder:
         }
         if self._field_id is not None:
             params[f"cf_{self._field_id}"] = str(timer.id)
-        else:
+        elif timer.issue_id is not None:
             params["issue_id"] = timer.issue_id
+        else:
+            params["project_id"] = timer.project_id
         entries = await self._redmine.time_entries(key, params)
         claimed = await self._store.timer_ids_of_entries([e.id for e in entries])
         found: dict[dt.date, int] = {}
@@ -81,8 +100,7 @@ class EntryFinder:
         if self._field_id is not None:
             return entry.custom_value(self._field_id) == str(timer.id)
         return (
-            entry.issue is not None
-            and entry.issue.id == timer.issue_id
+            is_on_its_target(entry, timer)
             and entry.user.id == timer.user.id
             and entry.hours.quantize(Decimal("0.01")) == hours
             and (timer.activity_id is None or entry.activity.id == timer.activity_id)

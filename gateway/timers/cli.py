@@ -59,6 +59,14 @@ class CliIssue(BaseModel):
     title: str
 
 
+def cli_issue(timer: Timer, title: str) -> CliIssue | None:
+    """The timer's issue; None (JSON null, which Go leaves as the zero value) for time tracked on
+    a project without one."""
+    if timer.task_uuid is None or timer.issue_id is None:
+        return None
+    return CliIssue(uuid=timer.task_uuid, number=timer.issue_id, title=title)
+
+
 class CliActiveTimer(TimeTrackingView):
     """A running timer as the CLI reads it (`uuid`, `start`, `comment`, `issue`), besides every
     field of the documented item."""
@@ -66,7 +74,7 @@ class CliActiveTimer(TimeTrackingView):
     uuid: str
     start: dt.datetime
     comment: str
-    issue: CliIssue
+    issue: CliIssue | None
 
 
 class CliActiveAnswer(BaseModel):
@@ -82,7 +90,7 @@ def cli_active_timer(view: TimeTrackingView, timer: Timer, title: str) -> CliAct
         uuid=str(timer.id),
         start=timer.started_at,
         comment=timer.description,
-        issue=CliIssue(uuid=timer.task_uuid, number=timer.issue_id, title=title),
+        issue=cli_issue(timer, title),
     )
 
 
@@ -107,7 +115,7 @@ class StoppedTimer(BaseModel):
     task_title: str
     duration_formatted: str
     id: int
-    task_uuid: str
+    task_uuid: str | None
     duration_seconds: int | None
     hours: JsonHours | None
     status: TimerStatus
@@ -125,7 +133,8 @@ class StopAllAnswer(BaseModel):
 def stopped_timer(timer: Timer, title: str) -> StoppedTimer:
     seconds = timer.duration_seconds or 0
     return StoppedTimer(
-        task_code=task_code(timer.task_uuid),
+        # Time on a project without an issue is named by the project.
+        task_code=timer.project_slug if timer.task_uuid is None else task_code(timer.task_uuid),
         task_title=title,
         duration_formatted=duration_formatted(seconds),
         id=timer.id,

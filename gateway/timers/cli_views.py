@@ -89,14 +89,17 @@ async def active(request: web.Request) -> web.Response:
     timer = await request.app[TIMERS].active(caller)
     items = []
     if timer is not None:
-        view = timer_view(timer, request.app[CLOCK].now())
+        view = timer_view(timer, request.app[CLOCK].now(), views.limit_of(request))
         items.append(cli_active_timer(view, timer, await issue_title(request, caller, timer)))
     return views.json_answer(CliActiveAnswer(data=items))
 
 
 async def issue_title(request: web.Request, caller: Caller, timer: Timer) -> str:
     """The subject of a timer's issue, or "" when Redmine cannot say: the timer was stopped (or
-    is shown) either way, and a missing title must not turn that into an error."""
+    is shown) either way, and a missing title must not turn that into an error. Time on a
+    project without an issue has none."""
+    if timer.issue_id is None:
+        return ""
     try:
         issue = await request.app[REDMINE].issue(caller.api_key, timer.issue_id)
     except (

@@ -3,6 +3,7 @@
 import datetime as dt
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -12,7 +13,17 @@ from gateway.identity import Caller, UserDirectory
 from gateway.redmine.client import RedmineClient
 from gateway.redmine.models import RedmineProject, RedmineTimeEntry
 from gateway.store.redis import RedisStore
-from gateway.timers.models import Owner, Slug, Timer, TimeTrackingView, UserView, timer_view
+from gateway.timers.adoption import is_on_its_target
+from gateway.timers.billable import billable_of, checked_billable_filter
+from gateway.timers.models import (
+    JsonHours,
+    Owner,
+    Slug,
+    Timer,
+    TimeTrackingView,
+    UserView,
+    timer_view,
+)
 from gateway.timers.tasks import TaskResolver
 
 PER_PAGE_MAX = 100
@@ -33,6 +44,8 @@ class ListQuery(BaseModel):
     user: Slug | None = None
     users: tuple[str, ...] = ()
     task_uuid: Slug | None = None
+    # GATEWAY_BILLABLE_FIELD_ID: true, only billable entries; false, the others (unset too).
+    billable: bool | None = None
     page: int = Field(default=1, ge=1)
     per_page: int = Field(default=25, ge=1, le=PER_PAGE_MAX)
 
@@ -73,6 +86,9 @@ class PageMeta(BaseModel):
     per_page: int
     current_page: int
     last_page: int
+    # The hours of every page, and of those billable (null without GATEWAY_BILLABLE_FIELD_ID).
+    total_hours: JsonHours = Decimal(0)
+    billable_hours: JsonHours | None = None
 
 
 class TimeTrackingPage(BaseModel):
@@ -103,8 +119,7 @@ def is_owned_by(timer: Timer, entry: RedmineTimeEntry) -> bool:
     """Whether a mapped entry really is this timer's (Redmine reuses deleted entries' ids)."""
     return (
         timer.user.id == entry.user.id
-        and entry.issue is not None
-        and entry.issue.id == timer.issue_id
+        and is_on_its_target(entry, timer)
         and entry.spent_on in {p.spent_on for p in timer.portions}
     )
 
@@ -130,6 +145,8 @@ class TimeTrackingLister:
         users: UserDirectory,
         clock: Clock,
         zone: dt.tzinfo,
+        limit_s: int = 0,
+        billable_field_id: int | None = None,
     ) -> None:
         self._redmine = redmine
         self._store = store
@@ -137,10 +154,18 @@ class TimeTrackingLister:
         self._users = users
         self._clock = clock
         self._zone = zone
+        # GATEWAY_MAX_TIMER_HOURS in seconds: a running timer past it is listed over_limit.
+        self._limit_s = limit_s
+        self._billable_field_id = billable_field_id
 
     async def page(self, caller: Caller, query: ListQuery) -> TimeTrackingPage:
+        checked_billable_filter(query.billable, self._billable_field_id)
         scope = await self._scope(caller, query)
-        entries = await self._redmine.time_entries(caller.api_key, self._params(query, scope))
+        params = self._params(query, scope)
+        if query.billable is not None and self._billable_field_id is not None:
+            # Redmine's "!1" also matches entries whose field was never set.
+            params[f"cf_{self._billable_field_id}"] = "1" if query.billable else "!1"
+        entries = await self._redmine.time_entries(caller.api_key, params)
         now = self._clock.now()
         items = await self._items(caller, entries, query, scope, now)
         items.sort(key=lambda v: (local_day(v, self._zone), v.started_at or v.created_at, v.id))
@@ -154,6 +179,12 @@ class TimeTrackingLister:
                 per_page=query.per_page,
                 current_page=query.page,
                 last_page=max(1, math.ceil(total / query.per_page)),
+                total_hours=sum((v.hours or Decimal(0) for v in items), Decimal(0)),
+                billable_hours=(
+                    None
+                    if self._billable_field_id is None
+                    else sum((v.hours or Decimal(0) for v in items if v.billable), Decimal(0))
+                ),
             ),
         )
 
@@ -216,7 +247,7 @@ class TimeTrackingLister:
         for timer in await self._unrecorded(caller, query, scope):
             shown.setdefault(timer.id, timer)
         views = [
-            timer_view(timer, now)
+            timer_view(timer, now, self._limit_s)
             for timer in shown.values()
             if scope.keeps(timer.user.id, timer.user.username)
         ]
@@ -242,6 +273,7 @@ class TimeTrackingLister:
             and (scope.issue_id is None or timer.issue_id == scope.issue_id)
             and (query.from_ is None or day >= query.from_)
             and (query.to is None or day <= query.to)
+            and (query.billable is None or (timer.billable is True) == query.billable)
         )
 
     async def _direct_views(
@@ -262,7 +294,12 @@ class TimeTrackingLister:
             if entry.project.id not in projects:
                 projects[entry.project.id] = await self._tasks.project(caller, entry.project.id)
         return [
-            entry_view(entry, owners[entry.user.id], projects[entry.project.id].identifier)
+            entry_view(
+                entry,
+                owners[entry.user.id],
+                projects[entry.project.id].identifier,
+                self._billable_field_id,
+            )
             for entry in entries
         ]
 
@@ -272,7 +309,12 @@ def local_day(view: TimeTrackingView, zone: dt.tzinfo) -> dt.date:
     return view.spent_on or (view.started_at or view.created_at).astimezone(zone).date()
 
 
-def entry_view(entry: RedmineTimeEntry, owner: Owner, project_slug: str) -> TimeTrackingView:
+def entry_view(
+    entry: RedmineTimeEntry,
+    owner: Owner,
+    project_slug: str,
+    billable_field_id: int | None = None,
+) -> TimeTrackingView:
     return TimeTrackingView(
         id=entry.id,
         task_uuid=str(entry.issue.id) if entry.issue else None,
@@ -294,4 +336,5 @@ def entry_view(entry: RedmineTimeEntry, owner: Owner, project_slug: str) -> Time
         status="recorded",
         errors=[],
         failure_reason=None,
+        billable=billable_of(entry, billable_field_id),
     )

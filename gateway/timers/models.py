@@ -15,6 +15,8 @@ from pydantic import (
 )
 
 from gateway.errors import ErrorBody
+from gateway.timers.durations import TypedDuration
+from gateway.timers.segments import Segment, Work, is_over, running_work, worked_seconds
 
 TimerStatus = Literal["running", "pending", "recorded", "failed"]
 # Why a failed entry failed: Redmine refused it, Redmine could not be reached for too long, or
@@ -62,8 +64,8 @@ class Timer(BaseModel):
 
     id: int
     user: Owner
-    task_uuid: str
-    issue_id: int
+    task_uuid: str | None = None  # both None: time on the project itself
+    issue_id: int | None = None
     project_id: int
     project_slug: str
     company_slug: str | None = None
@@ -90,6 +92,15 @@ class Timer(BaseModel):
     unconfirmed_since: dt.datetime | None = None
     # The owner's API key, encrypted, while the entry waits in the outbox; dropped once settled.
     sealed_key: str | None = None
+    # Pausing: the closed working segments (every one once stopped), when the open one began
+    # after a resume, and since when it is paused. A record without them ran unpaused.
+    segments: tuple[Segment, ...] = ()
+    resumed_at: dt.datetime | None = None
+    paused_at: dt.datetime | None = None
+    # Stopped past GATEWAY_MAX_TIMER_HOURS without an explicit end: the limit was posted.
+    capped: bool = False
+    # GATEWAY_BILLABLE_FIELD_ID's value as asked on start, manual entry or stop (None: unsaid).
+    billable: bool | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -121,15 +132,26 @@ class Timer(BaseModel):
     def unposted(self) -> tuple[Portion, ...]:
         return tuple(p for p in self.portions if p.entry_id is None)
 
+    def work(self, now: dt.datetime) -> Work:
+        """Its working segments: until `now` while it runs, as stopped otherwise."""
+        if self.status == "running":
+            return running_work(
+                self.started_at, self.segments, self.resumed_at, self.paused_at, now
+            )
+        if self.segments:
+            return self.segments
+        return (Segment(started_at=self.started_at, ended_at=self.ended_at or self.started_at),)
+
 
 class StartRequest(BaseModel):
     """POST /time-trackings: a timer, or a manual entry when both ends are given."""
 
     model_config = ConfigDict(extra="ignore")
 
-    task_uuid: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)
-    ]
+    task_uuid: (  # without one, `project_slug` names the project the time is on
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+        | None
+    ) = None
     company_slug: Slug | None = None
     project_slug: Slug | None = None
     description: Description | None = Field(
@@ -142,6 +164,11 @@ class StartRequest(BaseModel):
     ended_at: dt.datetime | None = Field(
         default=None, validation_alias=AliasChoices("ended_at", "end")
     )
+    # A manual entry's length as typed (2h30m, 2.5h, 2:30) on `date`, instead of both ends.
+    duration: TypedDuration | None = None
+    date: dt.date | None = None
+    stop_running: bool = False  # "switch task", whatever GATEWAY_ON_START_WHEN_RUNNING says
+    billable: bool | None = None
 
 
 class StopRequest(BaseModel):
@@ -158,6 +185,9 @@ class StopRequest(BaseModel):
         default=None, validation_alias=AliasChoices("description", "work_description", "comment")
     )
     activity_id: int | None = Field(default=None, ge=1)
+    # End a running timer without posting anything (what DELETE does).
+    discard: bool = False
+    billable: bool | None = None
 
 
 class TimerRef(BaseModel):
@@ -194,12 +224,24 @@ class TimeTrackingView(BaseModel):
     status: TimerStatus
     errors: list[str]
     failure_reason: FailureReason | None
+    is_paused: bool = False
+    paused_at: dt.datetime | None = None
+    # Its working segments (duration_minutes is their sum): one unless it was paused.
+    segments: list[Segment] = []
+    # Running past GATEWAY_MAX_TIMER_HOURS (limit_hours); `capped`: stopped so, the limit posted.
+    over_limit: bool = False
+    limit_hours: JsonHours | None = None
+    capped: bool = False
+    # GATEWAY_BILLABLE_FIELD_ID's value: null when never set (not billable for the filters).
+    billable: bool | None = None
 
 
-def timer_view(timer: Timer, now: dt.datetime) -> TimeTrackingView:
-    end = timer.ended_at or now
+def timer_view(timer: Timer, now: dt.datetime, limit_s: int = 0) -> TimeTrackingView:
+    """Its view at `now`; a running timer over `limit_s` (0: no limit) shows over_limit."""
+    work = timer.work(now)
     seconds = timer.duration_seconds
-    elapsed = seconds if seconds is not None else int((end - timer.started_at).total_seconds())
+    elapsed = seconds if seconds is not None else int(worked_seconds(work))
+    is_running = timer.status == "running"
     return TimeTrackingView(
         id=timer.id,
         task_uuid=timer.task_uuid,
@@ -223,6 +265,13 @@ def timer_view(timer: Timer, now: dt.datetime) -> TimeTrackingView:
         status=timer.status,
         errors=list(timer.errors),
         failure_reason=timer.failure_reason,
+        is_paused=timer.paused_at is not None,
+        paused_at=timer.paused_at,
+        segments=list(work),
+        over_limit=is_running and is_over(work, limit_s),
+        limit_hours=Decimal(limit_s) / 3600 if is_running and limit_s else None,
+        capped=timer.capped,
+        billable=timer.billable,
     )
 
 
@@ -234,7 +283,8 @@ class TrackingAnswer(BaseModel):
 
 class StartAnswer(TrackingAnswer):
     """POST /time-trackings; `previous` is the timer this start stopped first (only when
-    GATEWAY_ON_START_WHEN_RUNNING=stop_previous and one was running)."""
+    GATEWAY_ON_START_WHEN_RUNNING=stop_previous or the start asked `stop_running`, and one was
+    running): its status says whether its hours reached Redmine."""
 
     previous: TimeTrackingView | None = Field(default=None, exclude_if=lambda v: v is None)
 

@@ -29,6 +29,7 @@ class OutboxPolicy:
     max_attempts: int
     max_age: dt.timedelta
     entry_field_id: int | None = None
+    billable_field_id: int | None = None
     # How long a recorded entry's timer is kept once it leaves the outbox.
     record_retention: dt.timedelta = DEFAULT_RECORD_RETENTION
 
@@ -40,6 +41,7 @@ class OutboxPolicy:
             max_attempts=settings.outbox_max_attempts,
             max_age=dt.timedelta(hours=settings.outbox_max_age_h),
             entry_field_id=settings.entry_field_id,
+            billable_field_id=settings.billable_field_id,
             record_retention=dt.timedelta(days=settings.record_retention_days),
         )
 

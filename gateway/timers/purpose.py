@@ -4,8 +4,8 @@ import logging
 
 from pydantic import BaseModel, ConfigDict
 
-from gateway.errors import REDMINE_UNREACHABLE, RedmineUnreachable
-from gateway.grace import Confirmations, NotConfirmed, purpose_name
+from gateway.errors import REDMINE_UNREACHABLE, RedmineUnreachable, ValidationFailed
+from gateway.grace import Confirmations, NotConfirmed, project_purpose_name, purpose_name
 from gateway.identity import Caller
 from gateway.timers.models import StartRequest
 from gateway.timers.tasks import TaskResolver, check_project_slug
@@ -18,10 +18,18 @@ class Purpose(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    issue_id: int
+    issue_id: int | None
     project_id: int
     project_slug: str
     activity_id: int
+
+
+def name_of(caller: Caller, request: StartRequest) -> str:
+    """What a start asks to log time on, as its confirmation is remembered."""
+    if request.task_uuid is None:
+        assert request.project_slug is not None
+        return project_purpose_name(caller.user_id, request.project_slug, request.activity_id)
+    return purpose_name(caller.user_id, request.task_uuid, request.activity_id)
 
 
 class PurposeResolver:
@@ -36,8 +44,17 @@ class PurposeResolver:
         in. A manual entry skips a dry run Redmine cannot answer: it is posted at once, and a
         refusal then makes it failed.
         """
+        if request.task_uuid is None and request.project_slug is None:
+            raise ValidationFailed(
+                "A start needs a task_uuid, or a project_slug to track time on the project.",
+                {"task_uuid": ["Required without project_slug."]},
+            )
         try:
-            task = await self._tasks.task(caller, request.task_uuid, request.project_slug)
+            if request.task_uuid is None:
+                assert request.project_slug is not None
+                task = await self._tasks.project_task(caller, request.project_slug)
+            else:
+                task = await self._tasks.task(caller, request.task_uuid, request.project_slug)
             activity_id = await self._tasks.activity_id(caller, request.activity_id)
         except REDMINE_UNREACHABLE as exc:
             return await self._confirmed(caller, request, exc)
@@ -52,16 +69,15 @@ class PurposeResolver:
         except REDMINE_UNREACHABLE as exc:
             if manual:
                 log.info(
-                    "dry run skipped, redmine unreachable user=%s issue=%s",
+                    "dry run skipped, redmine unreachable user=%s issue=%s project=%s",
                     caller.user_id,
                     task.issue_id,
+                    task.project_id,
                 )
                 return purpose
             await self._confirmed(caller, request, exc)
             return purpose
-        await self._confirmations.confirm(
-            purpose_name(caller.user_id, request.task_uuid, request.activity_id), purpose
-        )
+        await self._confirmations.confirm(name_of(caller, request), purpose)
         return purpose
 
     async def stop_activity(self, caller: Caller, requested: int) -> int:
@@ -76,7 +92,7 @@ class PurposeResolver:
     async def _confirmed(
         self, caller: Caller, request: StartRequest, unreachable: Exception
     ) -> Purpose:
-        name = purpose_name(caller.user_id, request.task_uuid, request.activity_id)
+        name = name_of(caller, request)
         try:
             purpose = await self._confirmations.recall(name, Purpose)
         except NotConfirmed:
@@ -84,7 +100,8 @@ class PurposeResolver:
                 "Redmine could not be reached, and has not recently confirmed that you may log "
                 "time on this task with this activity; try again later.",
             ) from unreachable
-        check_project_slug(request.task_uuid, request.project_slug, purpose.project_slug)
+        if request.task_uuid is not None:
+            check_project_slug(request.task_uuid, request.project_slug, purpose.project_slug)
         log.info(
             "redmine unreachable; task confirmed within the grace user=%s issue=%s",
             caller.user_id,

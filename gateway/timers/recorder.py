@@ -165,7 +165,13 @@ class Recorder:
             made = await self._bounded(
                 attempt,
                 self._redmine.create_time_entry(
-                    attempt.key, draft(timer, portion, self._policy.entry_field_id)
+                    attempt.key,
+                    draft(
+                        timer,
+                        portion,
+                        self._policy.entry_field_id,
+                        self._policy.billable_field_id,
+                    ),
                 ),
             )
             await self._keep_entries(attempt, {portion.spent_on: made.id})

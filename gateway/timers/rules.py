@@ -7,7 +7,16 @@ from zoneinfo import ZoneInfo
 from gateway.errors import ValidationFailed
 from gateway.rounding import RoundingPolicy, hours_for, rounded_minutes
 from gateway.timers.daysplit import allocate, local_days
-from gateway.timers.models import Portion
+from gateway.timers.models import Portion, Timer
+from gateway.timers.segments import (
+    Segment,
+    Work,
+    capped,
+    clipped,
+    day_seconds,
+    is_over,
+    worked_seconds,
+)
 
 # Clients' clocks drift: an end this little in the future is taken as "now", and one this little
 # before the start (taken by the gateway's clock) as the start.
@@ -20,6 +29,9 @@ class EntryPlan:
     rounding: RoundingPolicy
     zone: ZoneInfo
     split_at_midnight: bool
+    # GATEWAY_MAX_TIMER_HOURS in seconds (0: no limit).
+    max_timer_s: int = 0
+    billable_field_id: int | None = None
 
 
 def as_aware(moment: dt.datetime, zone: ZoneInfo, field: str) -> dt.datetime:
@@ -73,6 +85,20 @@ def plan_portions(
     )
 
 
+def plan_work(work: Work, plan: EntryPlan) -> tuple[Portion, ...]:
+    """The entries of a timer's working segments: their rounded sum, on the day work started
+    (or split over the days worked, at midnight). One unpaused segment plans exactly as
+    `plan_portions` over its start and end."""
+    total = rounded_minutes(worked_seconds(work), plan.rounding)
+    if not plan.split_at_midnight:
+        day = work[0].started_at.astimezone(plan.zone).date()
+        return (Portion(spent_on=day, minutes=total, hours=hours_for(total)),)
+    return tuple(
+        Portion(spent_on=p.day, minutes=p.minutes, hours=hours_for(p.minutes))
+        for p in allocate(total, plan.rounding.increment_min, day_seconds(work, plan.zone))
+    )
+
+
 def keep_posted(earlier: tuple[Portion, ...], planned: tuple[Portion, ...]) -> tuple[Portion, ...]:
     """A re-plan of a stopped timer's portions (a corrected re-post) that keeps every day
     already in Redmine as it was posted: such a day is never posted again, nor forgotten."""
@@ -80,3 +106,42 @@ def keep_posted(earlier: tuple[Portion, ...], planned: tuple[Portion, ...]) -> t
     days = {p.spent_on: p for p in planned}
     days.update(posted)
     return tuple(days[day] for day in sorted(days))
+
+
+@dataclass(frozen=True)
+class StoppedWork:
+    """What a stop makes of a timer's work: its end, the segments it kept (raw, shown) and
+    those whose sum is posted (the first ones up to the limit when it is capped)."""
+
+    ended_at: dt.datetime
+    work: Work
+    counted: Work
+    is_capped: bool
+
+
+def timer_work(
+    timer: Timer, end: dt.datetime | None, now: dt.datetime, plan: EntryPlan
+) -> StoppedWork:
+    """A timer's work as it stops (or a failed one is posted again).
+
+    Without an explicit `end`, a paused timer ends where it paused, and work past
+    GATEWAY_MAX_TIMER_HOURS is capped at the limit. An explicit end is taken as given: a timer
+    never paused runs up to it, a paused one's segments are cut there.
+    """
+    work = timer.work(now)
+    if end is not None:
+        ended_at = checked_end(
+            timer.started_at, as_aware(end, plan.zone, "ended_at"), now, "ended_at"
+        )
+        if len(work) == 1:
+            work = (Segment(started_at=work[0].started_at, ended_at=ended_at),)
+        else:
+            work = clipped(work, ended_at)
+        return StoppedWork(ended_at, work, work, is_capped=False)
+    if timer.status == "running":
+        ended_at = timer.paused_at or now
+    else:
+        ended_at = timer.ended_at or now
+    if is_over(work, plan.max_timer_s):
+        return StoppedWork(ended_at, work, capped(work, plan.max_timer_s), is_capped=True)
+    return StoppedWork(ended_at, work, work, is_capped=False)

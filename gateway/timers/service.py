@@ -8,12 +8,14 @@ from typing import Literal
 from redis.exceptions import RedisError
 
 from gateway.clock import Clock
-from gateway.errors import Conflict, NotFound, ValidationFailed
+from gateway.errors import Conflict, NotFound, TimerNotRunning, ValidationFailed
 from gateway.identity import Caller
 from gateway.redmine.client import RedmineClient
 from gateway.secrets import KeyVault
 from gateway.store.redis import RedisStore, TimerChanged, Versioned
+from gateway.timers.billable import checked_billable
 from gateway.timers.listing import own_entry
+from gateway.timers.manual import is_manual, manual_span
 from gateway.timers.models import (
     TIMER_ID_BASE,
     StartRequest,
@@ -21,16 +23,16 @@ from gateway.timers.models import (
     Timer,
     timer_view,
 )
+from gateway.timers.ownership import own_timer
 from gateway.timers.purpose import PurposeResolver
 from gateway.timers.recorder import Recorder
 from gateway.timers.rules import (
     EntryPlan,
-    as_aware,
-    checked_end,
-    checked_manual_span,
     keep_posted,
-    plan_portions,
+    plan_work,
+    timer_work,
 )
+from gateway.timers.segments import worked_seconds
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ class Started:
 
 def manual_fingerprint(timer: Timer) -> str:
     what = (
-        timer.task_uuid,
+        timer.task_uuid or f"project {timer.project_slug}",
         timer.started_at.isoformat(),
         timer.ended_at.isoformat() if timer.ended_at else "",
         str(timer.activity_id),
@@ -79,14 +81,15 @@ class TimerService:
 
     async def start(self, caller: Caller, request: StartRequest) -> Started:
         """A running timer, or (with both ends given) a manual entry posted at once."""
-        if request.started_at is not None or request.ended_at is not None:
+        checked_billable(request.billable, self._plan.billable_field_id)
+        if is_manual(request):
             return Started(await self._manual(caller, request))
         timer = await self._new_timer(caller, request, manual=False)
         running_id = await self._store.create_timer(timer, exclusive=True)
         if running_id is None:
             await self._store.invalidate_analytics(caller.user_id)
             return Started(timer)
-        if self._when_running == "stop_previous":
+        if self._when_running == "stop_previous" or request.stop_running:
             # The new timer starts whatever became of the previous one's post; the answer
             # carries that one too, so a pending or failed entry is never passed over silently.
             previous = await self.stop(caller, running_id, StopRequest())
@@ -107,38 +110,38 @@ class TimerService:
     async def get(self, caller: Caller, timer_id: int) -> Timer:
         return (await self._own(caller, timer_id)).timer
 
-    async def stop(self, caller: Caller, timer_id: int, request: StopRequest) -> Timer:
+    async def stop(
+        self, caller: Caller, timer_id: int, request: StopRequest, *, tries: int = 5
+    ) -> Timer:
         """Stops and posts; a recorded or pending timer is answered as it is (idempotent)."""
         read = await self._own(caller, timer_id)
         timer = read.timer
         if timer.status in ("recorded", "pending"):
             return timer
+        checked_billable(request.billable, self._plan.billable_field_id)
         if request.project_slug is not None and request.project_slug != timer.project_slug:
             raise ValidationFailed(
                 "The timer belongs to another project.",
                 {"project_slug": [f"This timer is in project {timer.project_slug!r}."]},
             )
         now = self._clock.now()
-        ended_at = timer.ended_at if timer.status == "failed" else now
-        if request.ended_at is not None:
-            ended_at = checked_end(
-                timer.started_at,
-                as_aware(request.ended_at, self._plan.zone, "ended_at"),
-                now,
-                "ended_at",
-            )
-        assert ended_at is not None
+        stopped_work = timer_work(timer, request.ended_at, now, self._plan)
         activity_id = timer.activity_id
         if request.activity_id is not None:
             activity_id = await self._purposes.stop_activity(caller, request.activity_id)
         stopped = timer.model_copy(
             update={
                 "status": "pending",
-                "ended_at": ended_at,
-                "duration_seconds": int((ended_at - timer.started_at).total_seconds()),
+                "ended_at": stopped_work.ended_at,
+                "duration_seconds": int(worked_seconds(stopped_work.work)),
                 "portions": keep_posted(
-                    timer.portions, plan_portions(timer.started_at, ended_at, self._plan)
+                    timer.portions, plan_work(stopped_work.counted, self._plan)
                 ),
+                "segments": stopped_work.work,
+                "resumed_at": None,
+                "paused_at": None,
+                "capped": stopped_work.is_capped,
+                "billable": timer.billable if request.billable is None else request.billable,
                 "description": (
                     request.description if request.description is not None else timer.description
                 ),
@@ -155,9 +158,25 @@ class TimerService:
             await self._store.save_timer(read, stopped, outbox=now)
         except TimerChanged:
             # Stopped meanwhile by another request or replica: answer with what it became.
-            return (await self._own(caller, timer_id)).timer
+            current = (await self._own(caller, timer_id)).timer
+            if current.status == "running" and tries > 1:
+                # Only paused or resumed meanwhile: it still has to stop.
+                return await self.stop(caller, timer_id, request, tries=tries - 1)
+            return current
         log.info("timer stopped timer=%s user=%s", timer_id, caller.user_id)
         return await self._post_now(caller, stopped)
+
+    async def discard(self, caller: Caller, timer_id: int) -> None:
+        """A stop with `discard`: the running timer ends and nothing is posted; once stopped,
+        409 TIMER_NOT_RUNNING (its hours are Redmine's or on their way: DELETE removes them)."""
+        read = await self._own(caller, timer_id)
+        if read.timer.status != "running":
+            raise TimerNotRunning("The timer has stopped already; DELETE removes its entry.")
+        try:
+            await self._store.discard_timer(read)
+        except TimerChanged as exc:
+            raise Conflict("The timer changed meanwhile; try again.") from exc
+        log.info("timer discarded timer=%s user=%s", timer_id, caller.user_id)
 
     async def delete(self, caller: Caller, timer_id: int) -> None:
         if timer_id < TIMER_ID_BASE:
@@ -183,27 +202,17 @@ class TimerService:
         log.info("timer deleted timer=%s user=%s status=%s", timer_id, caller.user_id, timer.status)
 
     async def _manual(self, caller: Caller, request: StartRequest) -> Timer:
-        if request.started_at is None or request.ended_at is None:
-            missing = "started_at" if request.started_at is None else "ended_at"
-            raise ValidationFailed(
-                "A manual entry needs both started_at and ended_at.",
-                {missing: ["Required when the other end is given."]},
-            )
         now = self._clock.now()
-        started_at = as_aware(request.started_at, self._plan.zone, "started_at")
-        ended_at = checked_end(
-            started_at, as_aware(request.ended_at, self._plan.zone, "ended_at"), now, "ended_at"
-        )
-        checked_manual_span(started_at, ended_at)
+        span = manual_span(request, now, self._plan)
         template = await self._new_timer(caller, request, manual=True)
         timer = template.model_copy(
             update={
-                "started_at": started_at,
-                "ended_at": ended_at,
+                "started_at": span.started_at,
+                "ended_at": span.ended_at,
                 "is_manual": True,
                 "status": "pending",
-                "duration_seconds": int((ended_at - started_at).total_seconds()),
-                "portions": plan_portions(started_at, ended_at, self._plan),
+                "duration_seconds": int((span.ended_at - span.started_at).total_seconds()),
+                "portions": span.portions,
                 "queued_at": now,
                 "sealed_key": self._vault.seal(caller.api_key),
             }
@@ -250,18 +259,13 @@ class TimerService:
             company_slug=request.company_slug,
             description=request.description or "",
             activity_id=purpose.activity_id,
+            billable=request.billable,
             started_at=now,
             created_at=now,
         )
 
     async def _own(self, caller: Caller, timer_id: int) -> Versioned:
-        if timer_id < TIMER_ID_BASE:
-            raise NotFound("No such timer.")
-        read = await self._store.timer(timer_id)
-        if read.timer.user.id != caller.user_id:
-            # Someone else's timer is answered exactly like one that does not exist.
-            raise NotFound("No such time tracking.")
-        return read
+        return await own_timer(self._store, caller, timer_id)
 
     async def _delete_redmine_entry(self, caller: Caller, entry_id: int) -> None:
         await own_entry(self._redmine, caller, entry_id)

@@ -16,6 +16,8 @@ from gateway.store.redis import RedisStore
 log = logging.getLogger(__name__)
 
 ISSUE_NUMBER = re.compile(r"#?(\d{1,18})")
+# What Redmine allows in a project identifier; anything else never reaches a Redmine path.
+PROJECT_IDENTIFIER = re.compile(r"[a-z][a-z0-9_\-]{0,99}")
 # Which task a custom-field value names, and an issue's project, change rarely.
 LOOKUP_TTL_S = 300
 # Messages of a dry-run post that only say the hours are missing: the check itself omits them.
@@ -24,7 +26,8 @@ HOURS_MISSING = frozenset({"Hours cannot be blank", "Hours is invalid"})
 
 @dataclass(frozen=True)
 class Task:
-    issue_id: int
+    # None: time on the project itself.
+    issue_id: int | None
     project_id: int
     project_slug: str
 
@@ -62,6 +65,17 @@ class TaskResolver:
         check_project_slug(task_uuid, project_slug, project.identifier)
         return Task(issue_id=issue.id, project_id=project.id, project_slug=project.identifier)
 
+    async def project_task(self, caller: Caller, project_slug: str) -> Task:
+        """Time on a project without an issue, checked as the caller (404/403 when not theirs to
+        see). Not cached across users: nothing else proved this caller may see it."""
+        if not PROJECT_IDENTIFIER.fullmatch(project_slug):
+            raise ValidationFailed(
+                "project_slug is not a Redmine project identifier.",
+                {"project_slug": ["Lower-case letters, digits, - and _, starting with a letter."]},
+            )
+        project = await self._redmine.project(caller.api_key, project_slug)
+        return Task(issue_id=None, project_id=project.id, project_slug=project.identifier)
+
     async def activity_id(self, caller: Caller, requested: int | None) -> int:
         activities = await self._redmine.activities(caller.api_key)
         if requested is not None:
@@ -96,7 +110,7 @@ class TaskResolver:
         """
         try:
             made = await self._redmine.probe_time_entry(
-                caller.api_key, task.issue_id, activity_id, comments
+                caller.api_key, task.issue_id, activity_id, comments, project_id=task.project_id
             )
         except RedmineRejected as exc:
             messages = [m for m in exc.field_errors.get("redmine", ()) if m not in HOURS_MISSING]

@@ -6,7 +6,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
-from gateway.appkeys import CLOCK, IDENTITY, LISTER, TIMERS
+from gateway.appkeys import CLOCK, IDENTITY, LISTER, PAUSER, SETTINGS, TIMERS
 from gateway.errors import (
     BadRequest,
     NotFound,
@@ -59,7 +59,7 @@ def respond(
     request: web.Request, timer: Timer, *, created: bool, previous: Timer | None = None
 ) -> web.Response:
     now = request.app[CLOCK].now()
-    view = timer_view(timer, now)
+    view = timer_view(timer, now, limit_of(request))
     if timer.status == "failed":
         # Answered as a TimerError: the error shape with the refused entry as `data`.
         raise RedmineRejected(
@@ -73,6 +73,11 @@ def respond(
     # The timer a start stopped first: its status says whether its hours reached Redmine.
     shown = None if previous is None else timer_view(previous, now)
     return json_answer(StartAnswer(data=view, previous=shown), status)
+
+
+def limit_of(request: web.Request) -> int:
+    """GATEWAY_MAX_TIMER_HOURS in seconds, which running timers are shown against."""
+    return request.app[SETTINGS].max_timer_s
 
 
 def json_answer(answer: BaseModel, status: int = 200) -> web.Response:
@@ -91,6 +96,9 @@ async def start(request: web.Request) -> web.Response:
 async def stop(request: web.Request) -> web.Response:
     caller = await caller_of(request, own_timers=True)
     stop_request = StopRequest.model_validate(await json_object(request))
+    if stop_request.discard:
+        await request.app[TIMERS].discard(caller, timer_id_of(request))
+        return web.Response(status=204)
     timer = await request.app[TIMERS].stop(caller, timer_id_of(request), stop_request)
     return respond(request, timer, created=False)
 
@@ -98,7 +106,7 @@ async def stop(request: web.Request) -> web.Response:
 async def active(request: web.Request) -> web.Response:
     caller = await caller_of(request, own_timers=True)
     timer = await request.app[TIMERS].active(caller)
-    data = None if timer is None else timer_view(timer, request.app[CLOCK].now())
+    data = None if timer is None else timer_view(timer, request.app[CLOCK].now(), limit_of(request))
     return json_answer(ActiveAnswer(data=data))
 
 
@@ -108,7 +116,8 @@ async def show(request: web.Request) -> web.Response:
     if timer_id < TIMER_ID_BASE:
         view = await request.app[LISTER].entry(caller, timer_id)
     else:
-        view = timer_view(await request.app[TIMERS].get(caller, timer_id), request.app[CLOCK].now())
+        timer = await request.app[TIMERS].get(caller, timer_id)
+        view = timer_view(timer, request.app[CLOCK].now(), limit_of(request))
     return json_answer(TrackingAnswer(data=view))
 
 
@@ -123,6 +132,22 @@ async def index(request: web.Request) -> web.Response:
     query = ListQuery.model_validate(dict(request.query))
     page = await request.app[LISTER].page(caller, query)
     return json_answer(page)
+
+
+async def pause(request: web.Request) -> web.Response:
+    caller = await caller_of(request, own_timers=True)
+    timer = await request.app[PAUSER].pause(caller, timer_id_of(request))
+    return json_answer(
+        TrackingAnswer(data=timer_view(timer, request.app[CLOCK].now(), limit_of(request)))
+    )
+
+
+async def resume(request: web.Request) -> web.Response:
+    caller = await caller_of(request, own_timers=True)
+    timer = await request.app[PAUSER].resume(caller, timer_id_of(request))
+    return json_answer(
+        TrackingAnswer(data=timer_view(timer, request.app[CLOCK].now(), limit_of(request)))
+    )
 
 
 async def unknown(request: web.Request) -> web.Response:

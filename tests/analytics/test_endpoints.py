@@ -376,3 +376,22 @@ async def test_accept_is_read_with_its_quality(gw: Gateway, accept: str, expecte
 async def test_other_endpoints_ignore_accept_csv(gw: Gateway) -> None:
     reply = await ask_text(gw, "team", {"Accept": "text/csv"})
     assert reply.status == 200 and reply.content_type == "application/json"
+
+
+async def test_a_paused_running_timer_counts_its_time_worked_in_the_timeline(gw: Gateway) -> None:
+    running = await gw.start(task_uuid="3")
+    gw.clock.advance(minutes=30)
+    await gw.request("POST", f"/time-trackings/{running['id']}/pause")
+    gw.clock.advance(minutes=90)
+    last = (await ask(gw, "timeline")).data["days"][-1]["entries"][-1]
+    assert (last["id"], last["is_running"], last["hours"]) == (running["id"], True, 0.5)
+
+
+async def test_a_running_timer_on_a_project_is_in_the_timeline_without_an_issue(
+    gw: Gateway,
+) -> None:
+    running = await gw.start(task_uuid=None, project_slug="web-app")
+    gw.clock.advance(minutes=30)
+    last = (await ask(gw, "timeline")).data["days"][-1]["entries"][-1]
+    assert (last["id"], last["is_running"], last["hours"]) == (running["id"], True, 0.5)
+    assert last["subject"] is None

@@ -96,10 +96,21 @@ class Known:
     ids: Sequence[int]
     # The cookie of a page session signed in with the caller's key.
     page_session: str
+    # Where the seeded gateway answers, and as whom: a pause or resume needs a timer running
+    # when its cases run, whatever the cases of other operations did to the seeded one.
+    url: str = ""
+    api_key: str = ""
 
     def with_task(self, case: AnyCase) -> AnyCase:
-        if isinstance(case.body, dict) and "task_uuid" in case.body:
+        """The case on the caller's task. A start's task_uuid is optional (project time), so it
+        is set whenever the body is an object, and what the seeded gateway cannot take at random
+        leaves: billable (no Billable field there), a typed duration, another project."""
+        if isinstance(case.body, dict) and (
+            "task_uuid" in case.body or case.operation.path == "/time-trackings"
+        ):
             case.body["task_uuid"] = self.task_uuid
+            for name in ("billable", "duration", "date", "project_slug"):
+                case.body.pop(name, None)
         return case
 
 
@@ -127,7 +138,7 @@ async def seed(url: str, api_key: str, task_uuid: str) -> Known:
     ):
         assert signed_in.status == 201, await signed_in.text()
         page_session = signed_in.cookies[COOKIE].value
-    return Known(task_uuid, ids, page_session)
+    return Known(task_uuid, ids, page_session, url, api_key)
 
 
 def served_schema(gateway_url: str, api_key: str, page_session: str) -> BaseSchema:
@@ -209,9 +220,8 @@ class Run:
         operation = self._operation(label)
         strategies = [operation.as_strategy(mode) for mode in GenerationMode]
         if "{timer_id}" in operation.path:
-            strategies += [
-                operation.as_strategy(path_parameters={"timer_id": i}) for i in self.known.ids
-            ]
+            ids = [*self.known.ids, *self._running_ids(operation.path)]
+            strategies += [operation.as_strategy(path_parameters={"timer_id": i}) for i in ids]
         if "{code}" in operation.path:
             strategies.append(operation.as_strategy(path_parameters={"code": self.known.task_uuid}))
         if operation.body:
@@ -223,6 +233,29 @@ class Run:
             self.check(label, case)
 
         run()
+
+    def _running_ids(self, path: str) -> list[int]:
+        """For pause and resume: a timer running now (a switch: one already running is
+        recorded first), paused for resume, so that some of their cases find one."""
+        if not path.endswith(("/pause", "/resume")):
+            return []
+        body: dict[str, str | bool] = {"task_uuid": self.known.task_uuid, "stop_running": True}
+        started = self.session.post(
+            f"{self.known.url}/time-trackings",
+            json=body,
+            headers={API_KEY_HEADER: self.known.api_key},
+            timeout=REQUEST_TIMEOUT_S,
+        )
+        assert started.status_code == 201, started.text
+        timer_id = int(started.json()["data"]["id"])
+        if path.endswith("/resume"):
+            paused = self.session.post(
+                f"{self.known.url}/time-trackings/{timer_id}/pause",
+                headers={API_KEY_HEADER: self.known.api_key},
+                timeout=REQUEST_TIMEOUT_S,
+            )
+            assert paused.status_code == 200, paused.text
+        return [timer_id]
 
     def _operation(self, label: str) -> Any:
         method, _, path = label.partition(" ")

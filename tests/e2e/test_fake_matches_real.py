@@ -121,6 +121,17 @@ async def test_the_fake_answers_like_the_real_redmine(
                 probe = Probe(method, created[-1], body=_entry_body(hours="1:30"))
                 expected = await real.answer(probe)
                 assert await mine.answer(replace(probe, path=own)) == expected
+            # Time on a project without an issue, with the boolean "Billable" field: a value is
+            # kept as sent, unvalidated (true as "true"), null as "".
+            billable = redmine.time_entry_fields["Billable"]
+            for value in ("1", "0", True, None):
+                fields = [{"id": billable, "value": value}]
+                entry = _entry_body(hours=1, project_id=1, issue_id=None, custom_fields=fields)
+                probe = Probe("POST", "/time_entries.json", body=entry)
+                expected = await real.answer(probe)
+                created.append(f"/time_entries/{expected[2]['time_entry']['id']}.json")
+                got = await mine.answer(probe)
+                assert _comparable(got, masked="id") == _comparable(expected, masked="id"), value
         finally:
             for path in created:
                 await real.answer(Probe("DELETE", path, login="admin"))

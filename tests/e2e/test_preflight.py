@@ -25,6 +25,7 @@ async def test_the_real_redmine_passes_with_its_own_field_and_activity(redmine: 
         redmine,
         task_field_id=task_field_id,
         entry_field_id=redmine.time_entry_fields["Timer id"],
+        billable_field_id=redmine.time_entry_fields["Billable"],
         default_activity_id=redmine.default_activity_id,
     )
     assert code == 0, lines
@@ -33,6 +34,10 @@ async def test_the_real_redmine_passes_with_its_own_field_and_activity(redmine: 
         lines
     )
     assert any(line.startswith("ok    GATEWAY_ENTRY_FIELD_ID:") for line in lines)
+    billable = redmine.time_entry_fields["Billable"]
+    assert f"ok    GATEWAY_BILLABLE_FIELD_ID: {billable} is the boolean custom field" in "\n".join(
+        lines
+    )
     assert any(line.startswith("ok    GATEWAY_DEFAULT_ACTIVITY_ID:") for line in lines)
 
 

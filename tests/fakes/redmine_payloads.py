@@ -99,7 +99,8 @@ def entry_json(state: RedmineState, entry: TimeEntry) -> Json:
     )
     if state.time_entry_fields:  # once any exists, every entry lists them all
         body["custom_fields"] = [
-            {"id": field_id, "name": name, "value": entry.custom_value(field_id) or None}
+            # null until a value is given; a value given blank (or null) shows as "".
+            {"id": field_id, "name": name, "value": dict(entry.custom_values).get(field_id)}
             for field_id, name in state.time_entry_fields.items()
         ]
     return body

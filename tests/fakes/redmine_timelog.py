@@ -256,6 +256,16 @@ def _is_number(raw: object) -> bool:
     return raw is None or (isinstance(raw, int | float | Decimal) and not isinstance(raw, bool))
 
 
+def ruby_string(value: object) -> str:
+    """A custom value as Redmine keeps it: to_s of what was sent, unvalidated (a boolean field
+    stores `true` as "true", which its filters never match as "1"); null becomes ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def _custom_values(
     state: RedmineState, current: tuple[tuple[int, str], ...], raw: object
 ) -> tuple[tuple[int, str], ...]:
@@ -264,5 +274,5 @@ def _custom_values(
     for item in raw if isinstance(raw, list) else []:
         field_id = cast_id(item.get("id")) if isinstance(item, dict) else None
         if field_id in state.time_entry_fields and isinstance(item, dict):
-            values[field_id] = str(item.get("value") or "")
+            values[field_id] = ruby_string(item.get("value"))
     return tuple(sorted(values.items()))

@@ -1,17 +1,8 @@
 """The time-tracking API behind the page's session: the caller, CSRF, what reaches Redmine."""
 
-from aiohttp import web
-from fakeredis import FakeAsyncRedis
-from pytest_aiohttp import AiohttpClient
-
-from gateway import routes
-from gateway.app import create_app
-from gateway.settings import Settings
-from tests.clock import ManualClock
-from tests.fakes.redmine_api import FakeRedmineApi
 from tests.fakes.redmine_state import harness_api_key
 
-from .conftest import API, PageGateway, PageUser, assert_error
+from .conftest import API, PageGateway, assert_error
 
 TRACKINGS = f"{API}/time-trackings"
 
@@ -143,18 +134,20 @@ async def test_issues_need_a_session_and_a_short_query(page: PageGateway) -> Non
     )
 
 
-async def test_pause_and_resume_are_offered_once_their_routes_exist(
-    aiohttp_client: AiohttpClient,
-    redmine_api: FakeRedmineApi,
-    redis: FakeAsyncRedis,
-    clock: ManualClock,
+async def test_pause_and_resume_are_offered_and_work_behind_the_session(
+    page: PageGateway,
 ) -> None:
-    async def paused(request: web.Request) -> web.Response:
-        return web.json_response({})
-
-    app = create_app(Settings(redmine_url=redmine_api.url), redis=redis, clock=clock)
-    # As another change adds them to /time-trackings, and so under the page's API.
-    app.router.add_post(routes.PAGE_API + routes.TIMER + "/pause", paused)
-    user = PageUser(await aiohttp_client(app))
-    reply = await user.sign_in(login="alice", password="alice-password")
-    assert reply.data["features"] == {"pause": True, "resume": False}
+    alice = await page.signed_in()
+    session = await alice.request("GET", f"{API}/session")
+    assert session.data["features"] == {"pause": True, "resume": True}
+    started = await alice.request("POST", TRACKINGS, {"task_uuid": "1"})
+    timer = f"{TRACKINGS}/{started.data['id']}"
+    page.clock.advance(minutes=10)
+    assert_error(await alice.request("POST", f"{timer}/pause", csrf=False), 403, "CSRF_FAILED")
+    paused = await alice.request("POST", f"{timer}/pause")
+    assert paused.status == 200, paused.body
+    assert (paused.data["is_paused"], paused.data["duration_minutes"]) == (True, 10)
+    page.clock.advance(minutes=5)
+    resumed = await alice.request("POST", f"{timer}/resume")
+    assert resumed.status == 200, resumed.body
+    assert (resumed.data["is_paused"], resumed.data["duration_minutes"]) == (False, 10)

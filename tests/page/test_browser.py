@@ -181,3 +181,32 @@ async def test_sign_in_errors_are_said_on_the_form(
     await page.press("#password", "Enter")
     await expect(page.locator("#who")).to_contain_text("alice")
     await expect(error).to_have_text("")
+
+
+async def test_pause_holds_the_clock_and_resume_runs_it_again(
+    chromium: Browser, gateway: GatewayProcess
+) -> None:
+    page = await signed_in_page(chromium, gateway)
+    await page.fill("#issue-search", "1")
+    await page.click("#start")
+    await expect(page.locator("#running-state")).to_have_text("Running")
+    await expect(page.locator("#resume")).to_be_hidden()
+    clock = page.locator("#clock")
+    await expect(clock).not_to_have_text("0:00:00")  # it ticks
+    await page.click("#pause")
+    await expect(page.locator("#running-state")).to_have_text("Paused")
+    await expect(page.locator("#pause")).to_be_hidden()
+    # Paused, the clock shows the time worked as the gateway counted it, and holds it there.
+    held = await clock.text_content()
+    answer = await page.request.get(f"{gateway.url}/-/app/api/time-trackings/active")
+    worked_s = sum(
+        (
+            dt.datetime.fromisoformat(s["ended_at"]) - dt.datetime.fromisoformat(s["started_at"])
+        ).total_seconds()
+        for s in (await answer.json())["data"]["segments"]
+    )
+    whole = int(worked_s)
+    assert held == f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    await page.click("#resume")
+    await expect(page.locator("#running-state")).to_have_text("Running")
+    await expect(clock).not_to_have_text(held or "")  # it ticks again

@@ -162,7 +162,7 @@ async def test_the_session_answers_the_same_csrf_token_after_a_reload(page: Page
     assert reply.data["csrf_token"] == user.csrf
     assert reply.data["today"] == "2026-03-02"
     assert reply.data["timezone"] == "UTC"
-    assert reply.data["features"] == {"pause": False, "resume": False}
+    assert reply.data["features"] == {"pause": True, "resume": True}
 
 
 async def test_no_cookie_is_401_and_an_unknown_one_is_session_expired(page: PageGateway) -> None:

@@ -280,3 +280,26 @@ async def test_the_cli_reads_its_productivity(served: Served, period: str) -> No
     assert answer.status == 200, answer.body
     go_decode(answer.json(), PRODUCTIVITY)
     assert answer.json()["data"]["total_seconds"] == 1800
+
+
+async def test_the_cli_reads_and_stops_time_tracked_on_a_project_without_an_issue(
+    served: Served,
+) -> None:
+    # Started by another client (the CLI itself always names a task): the CLI still reads it.
+    started = await served.cli(
+        "POST", "/time-trackings", {"project_slug": "web-app", "comment": "planning"}
+    )
+    assert started.status == 201, started.body
+    served.clock.advance(minutes=30)
+    active = await served.cli("GET", "/time-trackings/active?company_slug=redmine")
+    go_decode(active.json(), ACTIVE)
+    [item] = active.json()["data"]
+    assert (item["issue"], item["task_uuid"], item["duration_minutes"]) == (None, None, 30)
+    answer = await served.cli("POST", "/time-trackings/stop-all", {"company_slug": "redmine"})
+    assert answer.status == 200, answer.body
+    go_decode(answer.json(), STOP_ALL)
+    [stopped] = answer.json()["data"]
+    assert (stopped["task_code"], stopped["task_title"]) == ("web-app", "")
+    assert (stopped["status"], stopped["duration_formatted"]) == ("recorded", "30m")
+    [entry] = served.entry_posts()
+    assert "issue_id" not in entry and entry["hours"] == 0.5

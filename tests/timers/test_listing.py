@@ -39,7 +39,14 @@ async def test_every_page_of_redmine_is_listed(gw: Gateway) -> None:
     ids = add_entries(gw, 230)
     mark = gw.mark()
     first = await gw.listing(project_slug="web-app", per_page=100)
-    assert first.body["meta"] == {"total": 230, "per_page": 100, "current_page": 1, "last_page": 3}
+    meta = first.body["meta"]
+    assert (meta["total"], meta["per_page"], meta["current_page"], meta["last_page"]) == (
+        230,
+        100,
+        1,
+        3,
+    )
+    assert meta["total_hours"] == 115  # every page's, not only the first
     offsets = {
         URL(c.raw_path).query["offset"]
         for c in gw.calls_since(mark)
@@ -149,7 +156,15 @@ async def test_blank_parameters_count_as_not_given(gw: Gateway) -> None:
 async def test_pagination_meta(gw: Gateway) -> None:
     ids = add_entries(gw, 5)
     reply = await gw.listing(project_slug="web-app", per_page=2, page=3)
-    assert reply.body["meta"] == {"total": 5, "per_page": 2, "current_page": 3, "last_page": 3}
+    assert reply.body["meta"] == {
+        "total": 5,
+        "per_page": 2,
+        "current_page": 3,
+        "last_page": 3,
+        # Every page's hours; billable ones only with GATEWAY_BILLABLE_FIELD_ID.
+        "total_hours": 2.5,
+        "billable_hours": None,
+    }
     assert len(reply.data) == 1
     assert (await gw.listing(project_slug="web-app", per_page=2, page=4)).data == []
     default = await gw.listing(project_slug="web-app")

@@ -436,3 +436,52 @@ async def test_two_worker_processes_keep_one_timer_and_post_each_entry_once(
     assert entry_posts(redmine_api) == PROCESS_ROUNDS
     assert posted == [entry.id for entry in redmine_api.entries_for(ALICE_ID)]
     assert "Traceback" not in await gateway.log_text()
+
+
+async def change(client: GatewayClient, api_key: str, timer_id: int, what: str) -> tuple[int, Json]:
+    path = f"/time-trackings/{timer_id}/{what}"
+    async with client.post(path, headers=auth(api_key)) as response:
+        answer: Json = await response.json()
+        return response.status, answer
+
+
+async def test_pause_and_resume_hold_across_replicas_and_a_restart(cluster: Cluster) -> None:
+    key = cluster.key_of("alice")
+    first, second = await cluster.replica(), await cluster.replica()
+    timer_id = await started(first, key)
+    cluster.clock.advance(minutes=20)
+    assert (await change(first, key, timer_id, "pause"))[0] == 200
+    await first.close()
+    cluster.clock.advance(hours=1)
+    status, answer = await change(second, key, timer_id, "pause")
+    assert (status, answer["error_code"]) == (409, "TIMER_ALREADY_PAUSED")
+    paused = await active(second, key)
+    assert paused is not None
+    assert (paused["is_paused"], paused["duration_minutes"]) == (True, 20)
+    assert (await change(second, key, timer_id, "resume"))[0] == 200
+    cluster.clock.advance(minutes=25)
+    third = await cluster.replica()
+    mark = len(cluster.redmine.calls)
+    status, answer = await stop(third, key, timer_id)
+    assert status == 200, answer
+    assert (answer["data"]["hours"], answer["data"]["duration_seconds"]) == (0.75, 45 * 60)
+    assert cluster.entry_posts(since=mark) == 1
+    await audit_keys(cluster, secrets(cluster))
+
+
+async def test_simultaneous_pauses_on_two_replicas_pause_once(cluster: Cluster) -> None:
+    key = cluster.key_of("alice")
+    first, second = await cluster.replica(), await cluster.replica()
+    for _ in range(ROUNDS):
+        timer_id = await started(first, key)
+        cluster.clock.advance(minutes=5)
+        answers = await asyncio.gather(
+            change(first, key, timer_id, "pause"), change(second, key, timer_id, "pause")
+        )
+        codes = sorted(
+            "ok" if status == 200 else str(answer["error_code"]) for status, answer in answers
+        )
+        assert codes == ["TIMER_ALREADY_PAUSED", "ok"]
+        paused = await shown(second, key, timer_id)
+        assert len(paused["segments"]) == 1
+        assert (await stop(second, key, timer_id))[0] == 200

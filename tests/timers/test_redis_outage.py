@@ -263,3 +263,24 @@ async def test_pass_through_works_and_readyz_names_redis_while_redis_is_down(
         assert response.status == 503
         assert response.headers["Retry-After"].isdigit()
         assert (await response.json())["error_code"] == "STORE_UNAVAILABLE"
+
+
+async def test_a_pause_or_resume_while_redis_is_down_is_503_and_changes_nothing(
+    deployment: Deployment, aof_redis: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    gateway, key = await deployment.replica(), deployment.key()
+    timer_id = await started(gateway, key)
+    deployment.clock.advance(minutes=20)
+    await aof_redis.stop()
+    assert_store_unavailable(await ask(gateway, "POST", f"/time-trackings/{timer_id}/pause", key))
+    await aof_redis.restart()
+    running = await shown(gateway, key, timer_id)
+    assert (running["status"], running["is_paused"]) == ("running", False)
+    assert (await ask(gateway, "POST", f"/time-trackings/{timer_id}/pause", key)).status == 200
+    deployment.clock.advance(minutes=40)
+    await aof_redis.stop()
+    assert_store_unavailable(await ask(gateway, "POST", f"/time-trackings/{timer_id}/resume", key))
+    await aof_redis.restart()
+    paused = await shown(gateway, key, timer_id)
+    assert (paused["is_paused"], paused["duration_minutes"]) == (True, 20)
+    assert_no_traceback(caplog)

@@ -113,7 +113,23 @@
   }
 
   function isPaused(timer) {
-    return timer.status === "paused";
+    return timer.is_paused === true;
+  }
+
+  // The time worked at `nowMs` (the server's clock): the segments as the answer gave them
+  // (a running timer's last one ends when the answer was made), plus, unless paused, what
+  // has passed since. Without segments, the time since the start.
+  function workedSeconds(timer, nowMs) {
+    const segments = timer.segments || [];
+    if (!segments.length) return (nowMs - Date.parse(timer.started_at)) / 1000;
+    let worked = 0;
+    for (const segment of segments) {
+      worked += Date.parse(segment.ended_at) - Date.parse(segment.started_at);
+    }
+    if (!isPaused(timer)) {
+      worked += nowMs - Date.parse(segments[segments.length - 1].ended_at);
+    }
+    return worked / 1000;
   }
 
   function showTimer(timer) {
@@ -129,13 +145,8 @@
     const features = state.session.features;
     $("pause").hidden = !features.pause || paused;
     $("resume").hidden = !features.resume || !paused;
-    const started = Date.parse(timer.started_at);
-    const shownSeconds = timer.duration_seconds != null ? timer.duration_seconds : null;
     const render = function () {
-      const seconds = paused && shownSeconds != null
-        ? shownSeconds
-        : (Date.now() + state.skewMs - started) / 1000;
-      $("clock").textContent = clockText(seconds);
+      $("clock").textContent = clockText(workedSeconds(timer, Date.now() + state.skewMs));
     };
     render();
     if (!paused) state.tick = setInterval(render, 1000);

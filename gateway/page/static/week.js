@@ -39,9 +39,11 @@ window.Gw = window.Gw || {};
 
   function entryItem(item) {
     const row = document.createElement("li");
-    row.className = "entry " + item.status;
+    // A paused timer is still the running one to the API; the list says which.
+    const status = item.is_paused ? "paused" : item.status;
+    row.className = "entry " + status;
     row.dataset.id = String(item.id);
-    row.dataset.status = item.status;
+    row.dataset.status = status;
     const what = document.createElement("span");
     what.className = "what";
     const when = item.started_at ? timeOf(item.started_at) + "–" + timeOf(item.ended_at) + " " : "";
@@ -50,8 +52,8 @@ window.Gw = window.Gw || {};
     hours.className = "hours";
     hours.textContent = item.hours != null ? Gw.charts.hours(item.hours) + " h" : "…";
     const badge = document.createElement("span");
-    badge.className = "badge " + item.status;
-    badge.textContent = STATUS_TEXT[item.status] || item.status;
+    badge.className = "badge " + status;
+    badge.textContent = STATUS_TEXT[status] || status;
     row.append(what, hours, badge);
     if (item.status === "failed") {
       const why = document.createElement("p");
