@@ -86,6 +86,9 @@ class PageMeta(BaseModel):
     per_page: int
     current_page: int
     last_page: int
+
+
+class ListMeta(PageMeta):
     # The hours of every page, and of those billable (null without GATEWAY_BILLABLE_FIELD_ID).
     total_hours: JsonHours = Decimal(0)
     billable_hours: JsonHours | None = None
@@ -93,7 +96,7 @@ class PageMeta(BaseModel):
 
 class TimeTrackingPage(BaseModel):
     data: list[TimeTrackingView]
-    meta: PageMeta
+    meta: ListMeta
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,7 @@ class TimeTrackingLister:
         start = (query.page - 1) * query.per_page
         return TimeTrackingPage(
             data=items[start : start + query.per_page],
-            meta=PageMeta(
+            meta=ListMeta(
                 total=total,
                 per_page=query.per_page,
                 current_page=query.page,

@@ -88,6 +88,10 @@ class Tally:
         return "\n".join(lines)
 
 
+# The paths that start a timer (the GitScrum CLI's is the same operation under its own path).
+STARTS = frozenset({"/time-trackings", "/time-trackings/start"})
+
+
 @dataclass(frozen=True)
 class Known:
     """What cases may name besides random values: a task of the caller's, seeded trackings."""
@@ -106,7 +110,7 @@ class Known:
         is set whenever the body is an object, and what the seeded gateway cannot take at random
         leaves: billable (no Billable field there), a typed duration, another project."""
         if isinstance(case.body, dict) and (
-            "task_uuid" in case.body or case.operation.path == "/time-trackings"
+            "task_uuid" in case.body or case.operation.path in STARTS
         ):
             case.body["task_uuid"] = self.task_uuid
             for name in ("billable", "duration", "date", "project_slug"):
