@@ -12,6 +12,7 @@ from gateway.identity import Caller, UserDirectory
 from gateway.redmine.client import RedmineClient
 from gateway.redmine.models import RedmineProject, RedmineTimeEntry
 from gateway.store.redis import RedisStore
+from gateway.timers import paging
 from gateway.timers.models import Owner, Slug, Timer, TimeTrackingView, UserView, timer_view
 from gateway.timers.tasks import TaskResolver
 
@@ -98,23 +99,66 @@ class TimeTrackingLister:
         self._zone = zone
 
     async def page(self, caller: Caller, query: ListQuery) -> TimeTrackingPage:
+        """The page asked for, from only the Redmine entries of the days it covers.
+
+        Its cost does not grow with the history: Redmine's entries around the page's places
+        (`paging.window`) and the caller's timers not in Redmine yet. Another user named by
+        login is the exception: Redmine filters by id only, so that list is read whole.
+        """
         scope = await self._scope(caller, query)
+        if scope.login is not None and scope.login != caller.owner.username:
+            return await self._whole_page(caller, query, scope)
+        if scope.login is not None:
+            scope = Scope(scope.issue_id, caller.user_id, None)
+        now = self._clock.now()
+        loose = [
+            paging.Item(paging.timer_key(t, self._zone), t)
+            for t in await self._unrecorded(caller, query, scope)
+            if not t.redmine_time_entry_ids
+        ]
+        start = (query.page - 1) * query.per_page
+        stop = start + query.per_page
+        seen = await paging.window(
+            self._redmine, caller.api_key, self._params(query, scope), start, stop, len(loose)
+        )
+        shown = await self._shown(seen.entries)
+        chosen = paging.page_of(seen, shown, loose, start, stop, query.from_)
+        return page_answer(await self._views(caller, chosen, now), seen.total + len(loose), query)
+
+    async def _whole_page(self, caller: Caller, query: ListQuery, scope: Scope) -> TimeTrackingPage:
+        """Every entry of the query merged with the caller's timers, then the page cut out."""
         entries = await self._redmine.time_entries(caller.api_key, self._params(query, scope))
         now = self._clock.now()
         items = await self._items(caller, entries, query, scope, now)
         items.sort(key=lambda v: (local_day(v, self._zone), v.started_at or v.created_at, v.id))
         items.reverse()
-        total = len(items)
         start = (query.page - 1) * query.per_page
-        return TimeTrackingPage(
-            data=items[start : start + query.per_page],
-            meta=PageMeta(
-                total=total,
-                per_page=query.per_page,
-                current_page=query.page,
-                last_page=max(1, math.ceil(total / query.per_page)),
-            ),
-        )
+        return page_answer(items[start : start + query.per_page], len(items), query)
+
+    async def _shown(self, entries: list[RedmineTimeEntry]) -> list[tuple[dt.date, paging.Item]]:
+        """Each entry with its day, as listed: its timer's when a gateway timer made it."""
+        mapped = await self._store.timer_ids_of_entries([e.id for e in entries])
+        timers = {t.id: t for t in await self._store.timers(sorted(set(mapped.values())))}
+        shown = []
+        for entry in entries:
+            timer = timers.get(mapped.get(entry.id, 0))
+            if timer is not None and is_owned_by(timer, entry):
+                shown.append(
+                    (entry.spent_on, paging.Item(paging.timer_key(timer, self._zone), timer))
+                )
+            else:
+                shown.append((entry.spent_on, paging.Item(paging.entry_key(entry), entry)))
+        return shown
+
+    async def _views(
+        self, caller: Caller, items: list[paging.Item], now: dt.datetime
+    ) -> list[TimeTrackingView]:
+        direct = [i.source for i in items if isinstance(i.source, RedmineTimeEntry)]
+        views = {v.id: v for v in await self._direct_views(caller, direct)}
+        return [
+            timer_view(i.source, now) if isinstance(i.source, Timer) else views[i.source.id]
+            for i in items
+        ]
 
     async def entry(self, caller: Caller, entry_id: int) -> TimeTrackingView:
         """An entry logged in Redmine directly, by its Redmine id; only the caller's own."""
@@ -215,6 +259,18 @@ class TimeTrackingLister:
             entry_view(entry, owners[entry.user.id], projects[entry.project.id].identifier)
             for entry in entries
         ]
+
+
+def page_answer(items: list[TimeTrackingView], total: int, query: ListQuery) -> TimeTrackingPage:
+    return TimeTrackingPage(
+        data=items,
+        meta=PageMeta(
+            total=total,
+            per_page=query.per_page,
+            current_page=query.page,
+            last_page=max(1, math.ceil(total / query.per_page)),
+        ),
+    )
 
 
 def local_day(view: TimeTrackingView, zone: dt.tzinfo) -> dt.date:
