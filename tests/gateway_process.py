@@ -100,21 +100,29 @@ def gateway_env(settings: Mapping[str, str], port: int) -> dict[str, str]:
 
 @asynccontextmanager
 async def running_gateway(
-    settings: Mapping[str, str], log_path: Path, *, args: Sequence[str] = ()
+    settings: Mapping[str, str],
+    log_path: Path,
+    *,
+    args: Sequence[str] = (),
+    source: Path = REPO_ROOT,
 ) -> AsyncIterator[GatewayProcess]:
-    """Starts `python -m gateway serve *args` with GATEWAY_* `settings` on a free port.
+    """Starts `python -m gateway serve *args` with GATEWAY_* `settings` on a free port, from the
+    checkout `source` (benchmarks compare another one's; tests run this one).
 
     Yields once GET /-/healthz answers 200. The process gets its own session (so a signal the test
     sends to its group reaches nothing else); on exit anything still running is killed.
     """
     port = free_port()
+    env = gateway_env(settings, port)
+    if source != REPO_ROOT:
+        env["PYTHONPATH"] = str(source)
     log_file = await asyncio.to_thread(log_path.open, "wb")
     try:
         process = await asyncio.create_subprocess_exec(
             *COMMAND,
             *args,
-            cwd=REPO_ROOT,
-            env=gateway_env(settings, port),
+            cwd=source,
+            env=env,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=log_file,
             stderr=log_file,

@@ -210,7 +210,8 @@ async def test_embedded_store_is_announced_at_start_up(tmp_path: Path, upstream:
     async with running_gateway(
         {"GATEWAY_REDMINE_URL": upstream.url}, tmp_path / "gateway.log"
     ) as gateway:
-        log = await gateway.log_text()
+        # Log lines are written by a thread every 50 ms: /-/healthz may answer before.
+        log = await gateway.wait_for_log(EMBEDDED_STORE_WARNING)
     [warning] = [line for line in log.splitlines() if EMBEDDED_STORE_WARNING in line]
     assert " WARNING " in warning
     assert "store=embedded" in log

@@ -2,14 +2,14 @@
 
 import datetime as dt
 import math
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from gateway.analytics.records import DateRange, Entry
+from gateway.analytics.records import DateRange, Entry, Person
 from gateway.timers.models import JsonHours
 
 _ZERO = Decimal(0)
@@ -105,71 +105,115 @@ def name_order(name: str) -> tuple[str, str]:
     return name.casefold(), name
 
 
-def analytics_summary(entries: Sequence[Entry], days: DateRange) -> AnalyticsSummary:
+def analytics_summary(entries: Iterable[Entry], days: DateRange) -> AnalyticsSummary:
     """Totals, daily average, contributors, trackers, activities and the daily trend."""
-    counted = recorded_within(entries, days)
-    total = total_hours(counted)
-    active_days = len({e.spent_on for e in counted})
-    by_day = {day: total_hours(group) for day, group in group_by(counted, _spent_on).items()}
-    return AnalyticsSummary(
-        total_hours=total,
-        average_daily_hours=half_up(Fraction(total) / active_days, 2) if active_days else _ZERO,
-        top_contributors=_contributors(counted),
-        by_task_type=_ranked(counted, lambda e: e.tracker),
-        by_activity=_ranked(counted, lambda e: e.activity),
-        trend=[DayHours(date=day, hours=by_day.get(day, _ZERO)) for day in days.days],
-    )
+    tally = SummaryTally(days)
+    for entry in entries:
+        tally.add(entry)
+    return tally.result()
 
 
-def team_summary(entries: Sequence[Entry]) -> TeamSummary:
-    """One line per person with recorded time, most hours first."""
-    recorded = [e for e in entries if not e.is_running]
-    return TeamSummary(
-        team_members=[
-            TeamMember(
-                username=group[0].user.username,
-                name=group[0].user.name,
-                total_hours=total_hours(group),
-                tasks_tracked=len({e.issue_id for e in group if e.issue_id is not None}),
-                entries=len(group),
-                last_entry_on=max(e.spent_on for e in group),
-            )
-            for group in by_person(recorded)
-        ]
-    )
+class SummaryTally:
+    """analytics_summary as a running aggregate: entries are added one by one (in any order)
+    and not kept; what it holds grows with the people, labels and days, not the entries."""
 
+    def __init__(self, days: DateRange) -> None:
+        self._days = days
+        self._total = _ZERO
+        self._by_day: dict[dt.date, Decimal] = {}
+        self._people: dict[int, PersonHours] = {}
+        self._trackers: dict[str, Decimal] = {}
+        self._activities: dict[str, Decimal] = {}
 
-def _spent_on(entry: Entry) -> dt.date:
-    return entry.spent_on
+    def add(self, entry: Entry) -> None:
+        # Recorded entries counted on a day of the range only (see recorded_within).
+        if entry.is_running or not self._days.start <= entry.spent_on <= self._days.end:
+            return
+        hours = entry.hours
+        self._total += hours
+        self._by_day[entry.spent_on] = self._by_day.get(entry.spent_on, _ZERO) + hours
+        self._trackers[entry.tracker] = self._trackers.get(entry.tracker, _ZERO) + hours
+        self._activities[entry.activity] = self._activities.get(entry.activity, _ZERO) + hours
+        person = self._people.get(entry.user.user_id)
+        if person is None:
+            person = self._people[entry.user.user_id] = PersonHours(entry.user)
+        person.hours += hours
 
-
-def _user_id(entry: Entry) -> int:
-    return entry.user.user_id
-
-
-def by_person(entries: Iterable[Entry]) -> list[list[Entry]]:
-    """Entries per person, most hours first, then by name (then id, so ties stay stable)."""
-    # Grouped by id, not login: hidden logins are all None, yet they are different people.
-    groups = group_by(entries, _user_id)
-    ordered = sorted(
-        groups.items(),
-        key=lambda item: (-total_hours(item[1]), *name_order(item[1][0].user.name), item[0]),
-    )
-    return [group for _, group in ordered]
-
-
-def _contributors(entries: Sequence[Entry]) -> list[ContributorHours]:
-    return [
-        ContributorHours(
-            username=group[0].user.username, name=group[0].user.name, hours=total_hours(group)
+    def result(self) -> AnalyticsSummary:
+        total, by_day = self._total, self._by_day
+        return AnalyticsSummary(
+            total_hours=total,
+            average_daily_hours=half_up(Fraction(total) / len(by_day), 2) if by_day else _ZERO,
+            top_contributors=[
+                ContributorHours(username=p.person.username, name=p.person.name, hours=p.hours)
+                for p in most_hours_first(self._people.values())
+            ],
+            by_task_type=_ranked_totals(self._trackers),
+            by_activity=_ranked_totals(self._activities),
+            trend=[DayHours(date=day, hours=by_day.get(day, _ZERO)) for day in self._days.days],
         )
-        for group in by_person(entries)
-    ]
 
 
-def _ranked(entries: Sequence[Entry], key: Callable[[Entry], str]) -> list[NamedHours]:
-    totals: Mapping[str, Decimal] = {
-        name: total_hours(group) for name, group in group_by(entries, key).items()
-    }
+class PersonHours:
+    """One person's running figures: hours, entries, issues and last day (team, reports)."""
+
+    __slots__ = ("entries", "hours", "issues", "last_entry_on", "person")
+
+    def __init__(self, person: Person) -> None:
+        self.person = person
+        self.hours = _ZERO
+        self.entries = 0
+        self.issues: set[int] = set()
+        self.last_entry_on = dt.date.min
+
+
+def most_hours_first(people: Iterable[PersonHours]) -> list[PersonHours]:
+    """People most hours first, then by name, then by id (ties stay stable)."""
+    return sorted(people, key=lambda p: (-p.hours, *name_order(p.person.name), p.person.user_id))
+
+
+def team_summary(entries: Iterable[Entry]) -> TeamSummary:
+    """One line per person with recorded time, most hours first."""
+    tally = TeamTally()
+    for entry in entries:
+        tally.add(entry)
+    return tally.result()
+
+
+class TeamTally:
+    """team_summary as a running aggregate (entries added in any order, not kept)."""
+
+    def __init__(self) -> None:
+        self._people: dict[int, PersonHours] = {}
+
+    def add(self, entry: Entry) -> None:
+        if entry.is_running:
+            return
+        person = self._people.get(entry.user.user_id)
+        if person is None:
+            person = self._people[entry.user.user_id] = PersonHours(entry.user)
+        person.hours += entry.hours
+        person.entries += 1
+        if entry.issue_id is not None:
+            person.issues.add(entry.issue_id)
+        person.last_entry_on = max(person.last_entry_on, entry.spent_on)
+
+    def result(self) -> TeamSummary:
+        return TeamSummary(
+            team_members=[
+                TeamMember(
+                    username=p.person.username,
+                    name=p.person.name,
+                    total_hours=p.hours,
+                    tasks_tracked=len(p.issues),
+                    entries=p.entries,
+                    last_entry_on=p.last_entry_on,
+                )
+                for p in most_hours_first(self._people.values())
+            ]
+        )
+
+
+def _ranked_totals(totals: Mapping[str, Decimal]) -> list[NamedHours]:
     ordered = sorted(totals.items(), key=lambda item: (-item[1], *name_order(item[0])))
     return [NamedHours(name=name, hours=hours) for name, hours in ordered]

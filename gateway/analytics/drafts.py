@@ -1,6 +1,7 @@
 """Pages of Redmine time entries as analytics records, with the times of the timers behind them."""
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -39,7 +40,10 @@ class Draft(NamedTuple):
 class PageReader:
     """Reads each page as it arrives: the FactFinder is told about its people and issues, and
     each row becomes an entry at once when its person and issue are known already (so little is
-    left to do once the last page is in), else a draft until then. Rows are not kept."""
+    left to do once the last page is in), else a draft until then. Rows are not kept.
+
+    With a `sink`, entries are not kept either: each is handed to it once, as soon as it is
+    built (drafts once `flush` builds them), so memory does not grow with the range."""
 
     def __init__(
         self,
@@ -47,8 +51,14 @@ class PageReader:
         zone: dt.tzinfo,
         facts: FactFinder,
         max_entries: int | None = None,
+        sink: Callable[[Entry], None] | None = None,
     ) -> None:
         self._store = store
+        self._sink = sink
+        self._waiting: list[Draft] = []
+        # One bit per entry id handed on: an entry added meanwhile may shift a page, so that
+        # the next one repeats an entry; a few MB even for ids in the tens of millions.
+        self._handed = bytearray()
         self._max_entries = max_entries
         self._count = 0
         self._zone = zone
@@ -77,9 +87,49 @@ class PageReader:
                 built.append(item)
             else:
                 drafts.append((place, item))
+        if self._sink is not None:
+            for entry in built:
+                self._hand_on(entry, self._sink)
+            # Drafts wait only for lookups already under way, not for a full batch of issues
+            # nor for the last page: those of earlier pages whose facts came are built now.
+            self._waiting.extend(draft for _, draft in drafts)
+            if self._waiting:
+                facts.look_up_waiting()
+                self._build_ready(self._sink)
+            return
         self._built[offset] = built
         if drafts:
             self._drafts[offset] = drafts
+
+    def flush(self) -> None:
+        """Hands the drafts still waiting to the sink; call once the FactFinder has settled."""
+        if self._sink is None:
+            raise ValueError("flush is for a PageReader with a sink")
+        people, issue = self._facts.people, self._facts.issue
+        for draft in self._waiting:
+            entry = entry_of(draft, people[draft.user_id], issue(draft.issue_id))
+            self._hand_on(entry, self._sink)
+        self._waiting.clear()
+
+    def _build_ready(self, sink: Callable[[Entry], None]) -> None:
+        people, issues = self._facts.people, self._facts.issue
+        still: list[Draft] = []
+        for draft in self._waiting:
+            person, facts = people.get(draft.user_id), issues(draft.issue_id)
+            if person is None or facts is None:
+                still.append(draft)
+            else:
+                self._hand_on(entry_of(draft, person, facts), sink)
+        self._waiting = still
+
+    def _hand_on(self, entry: Entry, sink: Callable[[Entry], None]) -> None:
+        byte, bit = divmod(entry.entry_id, 8)
+        if byte >= len(self._handed):
+            self._handed.extend(bytes(max(byte + 1, 2 * len(self._handed)) - len(self._handed)))
+        if self._handed[byte] >> bit & 1:
+            return
+        self._handed[byte] |= 1 << bit
+        sink(entry)
 
     def entries(self) -> list[Entry]:
         """Every entry once, in Redmine's order (an entry added meanwhile may shift a page);

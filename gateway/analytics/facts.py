@@ -89,15 +89,19 @@ class FactFinder:
             batch, self._waiting = self._waiting[:PAGE_LIMIT], self._waiting[PAGE_LIMIT:]
             self._spawn(self._issue_batch(batch))
 
+    def look_up_waiting(self) -> None:
+        """Looks up the issues waiting for a full batch now, for entries that cannot wait."""
+        if self._waiting:
+            self._spawn(self._issue_batch(self._waiting))
+            self._waiting = []
+
     def issue(self, issue_id: int | None) -> IssueFacts | None:
         return NO_ISSUE_FACTS if issue_id is None else self.issues.get(issue_id)
 
     async def settle(self) -> None:
         """Looks up what is still waiting; returns once every lookup is done (or raises the
         first failure)."""
-        if self._waiting:
-            self._spawn(self._issue_batch(self._waiting))
-            self._waiting = []
+        self.look_up_waiting()
         await gather_or_cancel(self._tasks)
 
     def _spawn(self, lookup: Coroutine[Any, Any, None]) -> None:

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
-from gateway.analytics.compute import group_by, half_up, name_order, recorded_within
+from gateway.analytics.compute import group_by, half_up, name_order
 from gateway.analytics.records import DateRange, Entry
 from gateway.timers.models import JsonHours
 
@@ -82,41 +82,69 @@ def entry_seconds(entry: Entry) -> int:
 
 
 def productivity(
-    entries: Sequence[Entry], days: DateRange, focus_min_min: int, zone: ZoneInfo
+    entries: Iterable[Entry], days: DateRange, focus_min_min: int, zone: ZoneInfo
 ) -> Productivity:
     """Productivity of the recorded entries counted on a day of the range (see the README)."""
-    counted = recorded_within(entries, days)
-    sessions = [s for s in map(_session, counted) if s is not None]
-    total = 0
-    per_day: dict[dt.date, int] = {}
-    per_activity: dict[str, int] = {}
-    for entry in counted:
-        seconds = entry_seconds(entry)
-        total += seconds
-        per_day[entry.spent_on] = per_day.get(entry.spent_on, 0) + seconds
-        per_activity[entry.activity] = per_activity.get(entry.activity, 0) + seconds
-    timed = sum(s.seconds for s in sessions)
-    focus = focus_seconds(sessions, focus_min_min * 60)
-    switches = context_switches(sessions, zone)
-    return Productivity(
-        total_seconds=total,
-        timed_seconds=timed,
-        focus_seconds=focus,
-        context_switches=switches,
-        productivity_score=score(focus, timed, switches),
-        avg_daily_hours=half_up(Fraction(total, 3600 * len(per_day)), 2) if per_day else Decimal(0),
-        # Earliest day on ties: min over (-seconds, day).
-        most_productive_day=min(per_day, key=lambda d: (-per_day[d], d)) if per_day else None,
-        tasks_completed=len(
-            {e.issue_id for e in counted if e.issue_closed and e.issue_id is not None}
-        ),
-        by_category=[
-            CategorySeconds(name=name, seconds=secs)
-            for name, secs in sorted(
-                per_activity.items(), key=lambda item: (-item[1], *name_order(item[0]))
-            )
-        ],
-    )
+    tally = ProductivityTally(days, focus_min_min, zone)
+    for entry in entries:
+        tally.add(entry)
+    return tally.result()
+
+
+class ProductivityTally:
+    """productivity() as a running aggregate: entries added in any order and not kept, only
+    the sessions of the gateway's timers (focus and switches need their times)."""
+
+    def __init__(self, days: DateRange, focus_min_min: int, zone: ZoneInfo) -> None:
+        self._days = days
+        self._threshold_s = focus_min_min * 60
+        self._zone = zone
+        self._total = 0
+        self._per_day: dict[dt.date, int] = {}
+        self._per_activity: dict[str, int] = {}
+        self._sessions: list[Session] = []
+        self._closed: set[int] = set()
+
+    def add(self, entry: Entry) -> None:
+        # Recorded entries counted on a day of the range only (see recorded_within).
+        if entry.is_running or not self._days.start <= entry.spent_on <= self._days.end:
+            return
+        session = _session(entry)
+        if session is not None:
+            self._sessions.append(session)
+            seconds = session.seconds
+        else:
+            seconds = int((entry.hours * 3600).to_integral_value(rounding=ROUND_HALF_UP))
+        self._total += seconds
+        self._per_day[entry.spent_on] = self._per_day.get(entry.spent_on, 0) + seconds
+        self._per_activity[entry.activity] = self._per_activity.get(entry.activity, 0) + seconds
+        if entry.issue_closed and entry.issue_id is not None:
+            self._closed.add(entry.issue_id)
+
+    def result(self) -> Productivity:
+        sessions, per_day, total = self._sessions, self._per_day, self._total
+        timed = sum(s.seconds for s in sessions)
+        focus = focus_seconds(sessions, self._threshold_s)
+        switches = context_switches(sessions, self._zone)
+        return Productivity(
+            total_seconds=total,
+            timed_seconds=timed,
+            focus_seconds=focus,
+            context_switches=switches,
+            productivity_score=score(focus, timed, switches),
+            avg_daily_hours=(
+                half_up(Fraction(total, 3600 * len(per_day)), 2) if per_day else Decimal(0)
+            ),
+            # Earliest day on ties: min over (-seconds, day).
+            most_productive_day=min(per_day, key=lambda d: (-per_day[d], d)) if per_day else None,
+            tasks_completed=len(self._closed),
+            by_category=[
+                CategorySeconds(name=name, seconds=secs)
+                for name, secs in sorted(
+                    self._per_activity.items(), key=lambda item: (-item[1], *name_order(item[0]))
+                )
+            ],
+        )
 
 
 def focus_seconds(sessions: Iterable[Session], threshold_s: int) -> int:

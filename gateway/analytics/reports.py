@@ -3,21 +3,13 @@
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.analytics.compute import (
-    by_person,
-    group_by,
-    half_up,
-    name_order,
-    recorded_within,
-    total_hours,
-)
+from gateway.analytics.compute import half_up, name_order
 from gateway.analytics.query import ReportType
 from gateway.analytics.records import NO_ISSUE, DateRange, Entry
 from gateway.timers.models import JsonHours
@@ -103,101 +95,103 @@ class Report(BaseModel):
     totals: ReportTotals
 
 
-@dataclass(frozen=True)
-class _Tally:
-    hours: Decimal
-    entries: int
-    amount: Decimal | None
+class _Group:
+    """One row's running figures, and its first entry for the row's labels."""
+
+    __slots__ = ("entries", "first", "hours")
+
+    def __init__(self, first: Entry) -> None:
+        self.first = first
+        self.hours = Decimal(0)
+        self.entries = 0
 
 
-def _tally(group: Sequence[Entry], rate: Decimal | None) -> _Tally:
-    hours = total_hours(group)
-    return _Tally(hours, len(group), None if rate is None else half_up(hours * rate, 2))
+Groups = Mapping[Hashable, _Group]
 
 
-Builder = Callable[[Sequence[Entry], Decimal | None], list[ReportRow]]
+def _amount(hours: Decimal, rate: Decimal | None) -> Decimal | None:
+    return None if rate is None else half_up(hours * rate, 2)
 
 
-def _summary(entries: Sequence[Entry], rate: Decimal | None) -> list[ReportRow]:
-    t = _tally(entries, rate)
-    return [SummaryRow(label="total", hours=t.hours, entries=t.entries, amount=t.amount)]
-
-
-def _by_user(entries: Sequence[Entry], rate: Decimal | None) -> list[ReportRow]:
-    rows: list[ReportRow] = []
-    for group in by_person(entries):
-        t = _tally(group, rate)
-        person = group[0].user
-        rows.append(
-            UserRow(
-                username=person.username,
-                name=person.name,
-                hours=t.hours,
-                entries=t.entries,
-                amount=t.amount,
-            )
+def _by_user(groups: Groups, rate: Decimal | None) -> list[ReportRow]:
+    ordered = sorted(
+        groups.values(),
+        key=lambda g: (-g.hours, *name_order(g.first.user.name), g.first.user.user_id),
+    )
+    return [
+        UserRow(
+            username=g.first.user.username,
+            name=g.first.user.name,
+            hours=g.hours,
+            entries=g.entries,
+            amount=_amount(g.hours, rate),
         )
-    return rows
+        for g in ordered
+    ]
 
 
-def _by_task(entries: Sequence[Entry], rate: Decimal | None) -> list[ReportRow]:
-    rows: list[TaskRow] = []
-    for issue_id, group in group_by(entries, lambda e: e.issue_id).items():
-        t = _tally(group, rate)
-        first = group[0]
-        rows.append(
-            TaskRow(
-                issue_id=issue_id,
-                subject=NO_ISSUE if issue_id is None else first.issue_subject,
-                tracker=first.tracker,
-                hours=t.hours,
-                entries=t.entries,
-                amount=t.amount,
-            )
+def _by_task(groups: Groups, rate: Decimal | None) -> list[ReportRow]:
+    rows = [
+        TaskRow(
+            issue_id=g.first.issue_id,
+            subject=NO_ISSUE if g.first.issue_id is None else g.first.issue_subject,
+            tracker=g.first.tracker,
+            hours=g.hours,
+            entries=g.entries,
+            amount=_amount(g.hours, rate),
         )
+        for g in groups.values()
+    ]
     # Most hours first; on a tie the lower issue number, and the "(no issue)" row last.
     rows.sort(key=lambda r: (-r.hours, r.issue_id is None, r.issue_id or 0))
     return list(rows)
 
 
-def _by_activity(entries: Sequence[Entry], rate: Decimal | None) -> list[ReportRow]:
-    rows: list[ActivityRow] = []
-    for activity, group in group_by(entries, lambda e: e.activity).items():
-        t = _tally(group, rate)
-        rows.append(
-            ActivityRow(activity=activity, hours=t.hours, entries=t.entries, amount=t.amount)
+def _by_activity(groups: Groups, rate: Decimal | None) -> list[ReportRow]:
+    rows = [
+        ActivityRow(
+            activity=g.first.activity,
+            hours=g.hours,
+            entries=g.entries,
+            amount=_amount(g.hours, rate),
         )
+        for g in groups.values()
+    ]
     rows.sort(key=lambda r: (-r.hours, *name_order(r.activity)))
     return list(rows)
 
 
-def _by_day(entries: Sequence[Entry], rate: Decimal | None) -> list[ReportRow]:
+def _by_day(groups: Groups, rate: Decimal | None) -> list[ReportRow]:
     # Chronological, and only days with entries: the analytics trend is where zeros show.
-    rows: list[ReportRow] = []
-    groups = group_by(entries, lambda e: e.spent_on)
-    for day in sorted(groups):
-        t = _tally(groups[day], rate)
-        rows.append(DayRow(date=day, hours=t.hours, entries=t.entries, amount=t.amount))
-    return rows
+    return [
+        DayRow(date=day, hours=g.hours, entries=g.entries, amount=_amount(g.hours, rate))
+        for day, g in sorted(groups.items(), key=_first)
+    ]
 
 
-def _by_week(entries: Sequence[Entry], rate: Decimal | None) -> list[ReportRow]:
+def _by_week(groups: Groups, rate: Decimal | None) -> list[ReportRow]:
     # ISO weeks, named by their Monday, chronological, only weeks with entries.
-    rows: list[ReportRow] = []
-    groups = group_by(entries, lambda e: e.spent_on - dt.timedelta(days=e.spent_on.weekday()))
-    for monday in sorted(groups):
-        t = _tally(groups[monday], rate)
-        rows.append(WeekRow(week_start=monday, hours=t.hours, entries=t.entries, amount=t.amount))
-    return rows
+    return [
+        WeekRow(week_start=monday, hours=g.hours, entries=g.entries, amount=_amount(g.hours, rate))
+        for monday, g in sorted(groups.items(), key=_first)
+    ]
 
 
-_BUILDERS: Mapping[ReportType, Builder] = {
-    "summary": _summary,
-    "by_user": _by_user,
-    "by_task": _by_task,
-    "by_activity": _by_activity,
-    "by_day": _by_day,
-    "by_week": _by_week,
+def _first(item: tuple[Any, _Group]) -> Any:
+    return item[0]
+
+
+def _monday(entry: Entry) -> dt.date:
+    return entry.spent_on - dt.timedelta(days=entry.spent_on.weekday())
+
+
+Builder = Callable[[Groups, Decimal | None], list[ReportRow]]
+_BUILDERS: Mapping[ReportType, tuple[Callable[[Entry], Hashable], Builder]] = {
+    "by_user": (lambda e: e.user.user_id, _by_user),
+    "by_task": (lambda e: e.issue_id, _by_task),
+    "by_activity": (lambda e: e.activity, _by_activity),
+    "by_day": (lambda e: e.spent_on, _by_day),
+    "by_week": (_monday, _by_week),
 }
 _ROW_TYPES: Mapping[ReportType, type[_Measured]] = {
     "summary": SummaryRow,
@@ -210,7 +204,7 @@ _ROW_TYPES: Mapping[ReportType, type[_Measured]] = {
 
 
 def report(
-    entries: Sequence[Entry], days: DateRange, report_type: ReportType, hourly_rate: Decimal | None
+    entries: Iterable[Entry], days: DateRange, report_type: ReportType, hourly_rate: Decimal | None
 ) -> Report:
     """The recorded entries of the range, one row per group of `report_type`, and totals.
 
@@ -221,13 +215,56 @@ def report(
     `amount` = hours x hourly_rate, rounded half up to cents, in rows and totals only when a
     rate is given; the totals' amount is the sum of the rows' amounts, so a report adds up.
     """
-    counted = recorded_within(entries, days)
-    rows = _BUILDERS[report_type](counted, hourly_rate)
-    amount = (
-        None if hourly_rate is None else sum((r.amount or Decimal(0) for r in rows), Decimal(0))
-    )
-    totals = ReportTotals(hours=total_hours(counted), entries=len(counted), amount=amount)
-    return Report(report_type=report_type, rows=rows, totals=totals)
+    tally = ReportTally(days, report_type, hourly_rate)
+    for entry in entries:
+        tally.add(entry)
+    return tally.result()
+
+
+class ReportTally:
+    """report() as a running aggregate: entries added in any order and not kept, one group per
+    row (people, issues, activities, days or weeks of the range)."""
+
+    def __init__(
+        self, days: DateRange, report_type: ReportType, hourly_rate: Decimal | None
+    ) -> None:
+        self._days = days
+        self._type = report_type
+        self._rate = hourly_rate
+        self._hours = Decimal(0)
+        self._entries = 0
+        self._key = _BUILDERS[report_type][0] if report_type in _BUILDERS else None
+        self._groups: dict[Hashable, _Group] = {}
+
+    def add(self, entry: Entry) -> None:
+        # Recorded entries counted on a day of the range only (see recorded_within).
+        if entry.is_running or not self._days.start <= entry.spent_on <= self._days.end:
+            return
+        self._hours += entry.hours
+        self._entries += 1
+        if self._key is None:
+            return
+        key = self._key(entry)
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = _Group(entry)
+        group.hours += entry.hours
+        group.entries += 1
+
+    def result(self) -> Report:
+        rate = self._rate
+        if self._type in _BUILDERS:
+            rows = _BUILDERS[self._type][1](self._groups, rate)
+        else:
+            amount = _amount(self._hours, rate)
+            rows = [
+                SummaryRow(label="total", hours=self._hours, entries=self._entries, amount=amount)
+            ]
+        total_amount = (
+            None if rate is None else sum((r.amount or Decimal(0) for r in rows), Decimal(0))
+        )
+        totals = ReportTotals(hours=self._hours, entries=self._entries, amount=total_amount)
+        return Report(report_type=self._type, rows=rows, totals=totals)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -4,7 +4,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -68,19 +68,8 @@ class EntrySource:
         each page is read as it arrives, while people and issues are looked up alongside. With
         `max_entries`, more entries than that is TooManyEntries (422), raised as pages arrive.
         """
-        started = time.perf_counter()
         running = await self._running(caller, scope)
-        finder = FactFinder(self._redmine, self._store, self._users, caller, self._concurrency)
-        async with finder:
-            if running is not None and running.issue_id is not None:
-                finder.see_issues([running.issue_id])
-            pages = PageReader(self._store, self._zone, finder, max_entries)
-            await self._redmine.time_entry_rows(
-                caller.api_key, params(caller, scope), pages.consume
-            )
-            paged = time.perf_counter()
-            await finder.settle()
-        settled = time.perf_counter()
+        pages, finder = await self._read(caller, scope, running, max_entries, None)
         # What could not be built while pages arrived is built now, off the event loop.
         entries = await asyncio.to_thread(pages.entries)
         wanted = wanted_user_ids(scope.users, caller, finder.people.values())
@@ -94,15 +83,49 @@ class EntrySource:
             activity = await self._activity_name(caller, running.activity_id)
             now = self._clock.now()
             entries.append(running_entry(running, me, facts, activity, now, self._zone))
-        log.debug(
-            "analytics entries user=%s entries=%s pages_ms=%.0f facts_ms=%.0f total_ms=%.0f",
-            caller.user_id,
-            len(entries),
-            (paged - started) * 1000,
-            (settled - paged) * 1000,
-            (time.perf_counter() - started) * 1000,
-        )
         return entries
+
+    async def fold(self, caller: Caller, scope: Scope, add: Callable[[Entry], None]) -> None:
+        """Hands each recorded entry of the scope to `add` once, as its page is read, and keeps
+        none: for answers that are aggregates (`add` keeps running totals), so memory does not
+        grow with the range. Same entries as `entries` without the running timer, in no
+        particular order (every aggregate counts recorded time only)."""
+        wanted = user_filter(scope.users, caller)
+
+        def sink(entry: Entry) -> None:
+            if wanted(entry.user):
+                add(entry)
+
+        pages, _ = await self._read(caller, scope, None, None, sink)
+        pages.flush()
+
+    async def _read(
+        self,
+        caller: Caller,
+        scope: Scope,
+        running: Timer | None,
+        max_entries: int | None,
+        sink: Callable[[Entry], None] | None,
+    ) -> tuple[PageReader, FactFinder]:
+        """Reads every page of the scope into a PageReader, people and issues looked up."""
+        started = time.perf_counter()
+        finder = FactFinder(self._redmine, self._store, self._users, caller, self._concurrency)
+        async with finder:
+            if running is not None and running.issue_id is not None:
+                finder.see_issues([running.issue_id])
+            pages = PageReader(self._store, self._zone, finder, max_entries, sink)
+            await self._redmine.time_entry_rows(
+                caller.api_key, params(caller, scope), pages.consume
+            )
+            paged = time.perf_counter()
+            await finder.settle()
+        log.debug(
+            "analytics pages user=%s pages_ms=%.0f facts_ms=%.0f",
+            caller.user_id,
+            (paged - started) * 1000,
+            (time.perf_counter() - paged) * 1000,
+        )
+        return pages, finder
 
     async def _running(self, caller: Caller, scope: Scope) -> Timer | None:
         timer_id = await self._store.running_timer_id(caller.user_id)
@@ -170,6 +193,21 @@ def known_user_ids(users: Sequence[str], caller: Caller) -> set[int] | None:
         else:
             return None
     return ids
+
+
+def user_filter(users: Sequence[str], caller: Caller) -> Callable[[Person], bool]:
+    """Whether an entry's person is one `users` names (logins, ids or "me"); as
+    wanted_user_ids, decided per person (their login is known once their entry is built)."""
+    if not users:
+        return lambda person: True
+    ids = {int(u) for u in users if u.isdigit()}
+    logins = {u.casefold() for u in users if not u.isdigit() and u != "me"}
+    if "me" in users or caller.owner.username.casefold() in logins:
+        ids.add(caller.user_id)
+    return lambda person: (
+        person.user_id in ids
+        or (bool(person.username) and str(person.username).casefold() in logins)
+    )
 
 
 def wanted_user_ids(

@@ -4,8 +4,9 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from aiohttp import hdrs, web
@@ -62,40 +63,56 @@ class Ask:
         return json.dumps(fields, sort_keys=True, separators=(",", ":"))
 
 
-Render = Callable[[Sequence[Entry], Ask], Answer]
+class Tally(Protocol):
+    """A running aggregate: entries are added one by one and not kept."""
+
+    def add(self, entry: Entry) -> None: ...
+
+
+# An aggregate's tally for one request, and how its answer is made once every entry is in.
+Count = Callable[[Ask], tuple[Tally, Callable[[], Answer]]]
+# How an endpoint computes its answer from the scope's entries.
+Compute = Callable[[web.Request, Caller, Scope, Ask], Awaitable[Answer]]
+
+
+def aggregate(count: Count) -> Compute:
+    """An answer summed page by page as Redmine's pages arrive: no entry is kept, so memory
+    grows with the answer (people, issues, days), not with the range's entries."""
+
+    async def compute(request: web.Request, caller: Caller, scope: Scope, ask: Ask) -> Answer:
+        tally, finish = count(ask)
+        await request.app[ENTRY_SOURCE].fold(caller, scope, tally.add)
+        return finish()
+
+    return compute
 
 
 async def analytics(request: web.Request) -> web.Response:
-    return await answer(request, "analytics", render_summary)
+    return await answer(request, "analytics", aggregate(count_summary))
 
 
 async def team(request: web.Request) -> web.Response:
-    return await answer(request, "team", render_team)
+    return await answer(request, "team", aggregate(count_team))
 
 
 async def reports(request: web.Request) -> web.Response:
     if is_cli(request.headers):
-        # The CLI decodes its own report shape (total_seconds, entries, by_user).
-        return await answer(request, "reports-cli", render_cli_report)
-    return await answer(request, "reports", render_report, csv_allowed=True)
+        # The CLI decodes its own report shape (total_seconds, entries, by_user): it lists
+        # entries, so it is bounded like the timeline.
+        return await answer(request, "reports-cli", listed(render_cli_report))
+    return await answer(request, "reports", aggregate(count_report), csv_allowed=True)
 
 
 async def productivity(request: web.Request) -> web.Response:
-    return await answer(request, "productivity", render_productivity)
+    return await answer(request, "productivity", aggregate(count_productivity))
 
 
 async def timeline(request: web.Request) -> web.Response:
-    limit = request.app[SETTINGS].analytics_timeline_max_entries
-    return await answer(request, "timeline", render_timeline, max_entries=limit)
+    return await answer(request, "timeline", listed(render_timeline))
 
 
 async def answer(
-    request: web.Request,
-    endpoint: str,
-    render: Render,
-    *,
-    csv_allowed: bool = False,
-    max_entries: int | None = None,
+    request: web.Request, endpoint: str, compute: Compute, *, csv_allowed: bool = False
 ) -> web.Response:
     """Cached when the same caller asked the same thing moments ago; computed otherwise."""
     caller = await caller_of(request)
@@ -114,42 +131,47 @@ async def answer(
     slot = await cache.slot(caller, endpoint, ask.fingerprint())
     found = await cache.get(slot)
     if found is None:
-        # A bounded number of computations at once (each holds its range's entries); the
-        # others wait their turn, within the request's own deadline (GATEWAY_APP_TIMEOUT_S).
+        # A bounded number of computations at once; the others wait their turn, within the
+        # request's own deadline (GATEWAY_APP_TIMEOUT_S).
         async with request.app[ANALYTICS_GATE]:
             # The same question may have been answered while this one waited.
             found = await cache.get(slot)
             if found is None:
-                found = await compute_answer(request, ask, caller, endpoint, render, max_entries)
+                scope = scope_of(ask, settings.billable_field_id)
+                started = time.perf_counter()
+                found = await compute(request, caller, scope, ask)
+                log.debug(
+                    "analytics computed endpoint=%s ms=%.0f",
+                    endpoint,
+                    (time.perf_counter() - started) * 1000,
+                )
                 await cache.put(slot, found)
     return response_of(found)
 
 
-async def compute_answer(
-    request: web.Request,
-    ask: Ask,
-    caller: Caller,
-    endpoint: str,
-    render: Render,
-    max_entries: int | None,
-) -> Answer:
+def scope_of(ask: Ask, billable_field_id: int | None) -> Scope:
     query = ask.query
-    field_id = request.app[SETTINGS].billable_field_id
-    billable = None if query.billable is None or field_id is None else (field_id, query.billable)
-    scope = Scope(
+    billable = (
+        None
+        if query.billable is None or billable_field_id is None
+        else (billable_field_id, query.billable)
+    )
+    return Scope(
         days=ask.days, project_slug=query.project_slug, users=query.users, billable=billable
     )
-    entries = await request.app[ENTRY_SOURCE].entries(caller, scope, max_entries)
-    started = time.perf_counter()
-    # Tens of thousands of entries take a while to sum: off the event loop.
-    found = await asyncio.to_thread(render, entries, ask)
-    log.debug(
-        "analytics computed endpoint=%s entries=%s ms=%.0f",
-        endpoint,
-        len(entries),
-        (time.perf_counter() - started) * 1000,
-    )
-    return found
+
+
+def listed(render: Callable[[Sequence[Entry], Ask], Answer]) -> Compute:
+    """An answer that shows every entry (the timeline, the CLI's report): at most
+    GATEWAY_ANALYTICS_TIMELINE_MAX_ENTRIES of them, 422 beyond."""
+
+    async def compute(request: web.Request, caller: Caller, scope: Scope, ask: Ask) -> Answer:
+        limit = request.app[SETTINGS].analytics_timeline_max_entries
+        entries = await request.app[ENTRY_SOURCE].entries(caller, scope, limit)
+        # Thousands of entries take a while to sort and build: off the event loop.
+        return await asyncio.to_thread(render, entries, ask)
+
+    return compute
 
 
 def wants_csv(request: web.Request, query: AnalyticsQuery) -> bool:
@@ -176,32 +198,39 @@ def quality(parameters: str) -> float:
     return 1.0
 
 
-def render_summary(entries: Sequence[Entry], ask: Ask) -> Answer:
-    return json_answer(SummaryAnswer(data=compute.analytics_summary(entries, ask.days)))
+def count_summary(ask: Ask) -> tuple[Tally, Callable[[], Answer]]:
+    tally = compute.SummaryTally(ask.days)
+    return tally, lambda: json_answer(SummaryAnswer(data=tally.result()))
 
 
-def render_team(entries: Sequence[Entry], ask: Ask) -> Answer:
-    return json_answer(TeamAnswer(data=compute.team_summary(entries)))
+def count_team(ask: Ask) -> tuple[Tally, Callable[[], Answer]]:
+    tally = compute.TeamTally()
+    return tally, lambda: json_answer(TeamAnswer(data=tally.result()))
 
 
-def render_report(entries: Sequence[Entry], ask: Ask) -> Answer:
-    report = reporting.report(entries, ask.days, ask.query.report_type, ask.query.hourly_rate)
-    if not ask.as_csv:
-        return json_answer(ReportAnswer(data=report))
-    return Answer(
-        content_type=CSV_TYPE,
-        body=reporting.report_csv(report),
-        filename=f"time-report-{report.report_type}-{ask.days.start}-{ask.days.end}.csv",
-    )
+def count_report(ask: Ask) -> tuple[Tally, Callable[[], Answer]]:
+    tally = reporting.ReportTally(ask.days, ask.query.report_type, ask.query.hourly_rate)
+
+    def finish() -> Answer:
+        report = tally.result()
+        if not ask.as_csv:
+            return json_answer(ReportAnswer(data=report))
+        return Answer(
+            content_type=CSV_TYPE,
+            body=reporting.report_csv(report),
+            filename=f"time-report-{report.report_type}-{ask.days.start}-{ask.days.end}.csv",
+        )
+
+    return tally, finish
+
+
+def count_productivity(ask: Ask) -> tuple[Tally, Callable[[], Answer]]:
+    tally = focus.ProductivityTally(ask.days, ask.focus_min_min, ask.zone)
+    return tally, lambda: json_answer(ProductivityAnswer(data=tally.result()))
 
 
 def render_cli_report(entries: Sequence[Entry], ask: Ask) -> Answer:
     return json_answer(CliReportAnswer(data=cli_report(entries, ask.days)))
-
-
-def render_productivity(entries: Sequence[Entry], ask: Ask) -> Answer:
-    found = focus.productivity(entries, ask.days, ask.focus_min_min, ask.zone)
-    return json_answer(ProductivityAnswer(data=found))
 
 
 def render_timeline(entries: Sequence[Entry], ask: Ask) -> Answer:

@@ -31,7 +31,7 @@ from gateway.timers.cli import (
     StopAllRequest,
     TaskCodeRef,
 )
-from gateway.timers.listing import ListQuery, TimeTrackingPage
+from gateway.timers.list_query import ListQuery, TimeTrackingPage
 from gateway.timers.models import (
     ActiveAnswer,
     StartAnswer,

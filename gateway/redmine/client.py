@@ -123,6 +123,28 @@ class RedmineClient:
         await self.each_page(api_key, "/time_entries.json", params, read_entries, keep)
         return [entry for offset in sorted(pages) for entry in pages[offset]]
 
+    async def time_entry_window(
+        self, api_key: str, params: Params, offset: int, count: int
+    ) -> tuple[list[RedmineTimeEntry], int]:
+        """The entries at Redmine's places [offset, offset + count) of /time_entries.json (its
+        own order, newest first) and the list's total_count: only the requests that window
+        needs (one per PAGE_LIMIT entries), one after the other, stopping where the list ends."""
+        path = "/time_entries.json"
+        entries: list[RedmineTimeEntry] = []
+        total = offset + count
+        at = offset
+        while at < min(offset + count, total):
+            limit = min(PAGE_LIMIT, offset + count - at)
+            query = urlencode({**params, "limit": limit, "offset": at})
+            url = URL(f"{self._base}{path}?{query}", encoded=True)
+            raw = await self._get_bytes(api_key, path, url)
+            page, total = self._read(path, read_entries, raw)
+            entries.extend(page)
+            if len(page) < limit:
+                break
+            at += limit
+        return entries, total
+
     async def time_entry_rows(
         self, api_key: str, params: Params, consume: PageConsumer[TimeEntryRow]
     ) -> None:

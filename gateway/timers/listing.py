@@ -2,120 +2,31 @@
 
 import datetime as dt
 import math
-from dataclasses import dataclass
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
 from gateway.clock import Clock
-from gateway.errors import Forbidden, NotFound, ValidationFailed
+from gateway.errors import Forbidden, NotFound
 from gateway.identity import Caller, UserDirectory
 from gateway.redmine.client import RedmineClient
 from gateway.redmine.models import RedmineProject, RedmineTimeEntry
 from gateway.store.redis import RedisStore
+from gateway.timers import paging
 from gateway.timers.adoption import is_on_its_target
 from gateway.timers.billable import billable_of, checked_billable_filter
+from gateway.timers.list_query import (
+    ListMeta,
+    ListQuery,
+    Scope,
+    TimeTrackingPage,
+)
 from gateway.timers.models import (
-    JsonHours,
     Owner,
-    Slug,
     Timer,
     TimeTrackingView,
     UserView,
     timer_view,
 )
 from gateway.timers.tasks import TaskResolver
-
-PER_PAGE_MAX = 100
-
-
-class ListQuery(BaseModel):
-    """`start`/`end` (GitScrum's names) are `from`/`to`; `users` is a comma-separated list of
-    logins, ids or `me`, like `user` (which names one)."""
-
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    project_slug: Slug | None = None
-    company_slug: Slug | None = None
-    from_: dt.date | None = Field(default=None, alias="from")
-    to: dt.date | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
-    user: Slug | None = None
-    users: tuple[str, ...] = ()
-    task_uuid: Slug | None = None
-    # GATEWAY_BILLABLE_FIELD_ID: true, only billable entries; false, the others (unset too).
-    billable: bool | None = None
-    page: int = Field(default=1, ge=1)
-    per_page: int = Field(default=25, ge=1, le=PER_PAGE_MAX)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_absent(cls, data: object) -> object:
-        # Clients fill a query template (`?project_slug=&from=...`) and leave unused ones empty.
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
-        return data
-
-    @field_validator("users", mode="before")
-    @classmethod
-    def _split_users(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        return tuple(dict.fromkeys(name.strip() for name in value.split(",") if name.strip()))
-
-    @model_validator(mode="after")
-    def _one_range(self) -> "ListQuery":
-        for name, given, alias in (("start", self.start, self.from_), ("end", self.end, self.to)):
-            if given is not None and alias is not None and given != alias:
-                raise ValidationFailed(
-                    "The given data was invalid.",
-                    {name: [f"{name} and {'from' if name == 'start' else 'to'} differ."]},
-                )
-        self.from_ = self.from_ or self.start
-        self.to = self.to or self.end
-        return self
-
-    @property
-    def named_users(self) -> tuple[str, ...]:
-        return (*((self.user,) if self.user else ()), *self.users)
-
-
-class PageMeta(BaseModel):
-    total: int
-    per_page: int
-    current_page: int
-    last_page: int
-
-
-class ListMeta(PageMeta):
-    # The hours of every page, and of those billable (null without GATEWAY_BILLABLE_FIELD_ID).
-    total_hours: JsonHours = Decimal(0)
-    billable_hours: JsonHours | None = None
-
-
-class TimeTrackingPage(BaseModel):
-    data: list[TimeTrackingView]
-    meta: ListMeta
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Whose entries: `user_ids` and `logins` (casefolded) named; both None: everyone's."""
-
-    issue_id: int | None
-    user_ids: frozenset[int] | None = None
-    logins: frozenset[str] | None = None
-
-    def keeps(self, user_id: int, login: str | None) -> bool:
-        if self.user_ids is None and self.logins is None:
-            return True
-        return user_id in (self.user_ids or ()) or (
-            login is not None and login.casefold() in (self.logins or ())
-        )
-
-    def may_include(self, caller: Caller) -> bool:
-        return self.keeps(caller.user_id, caller.owner.username)
 
 
 def is_owned_by(timer: Timer, entry: RedmineTimeEntry) -> bool:
@@ -162,21 +73,49 @@ class TimeTrackingLister:
         self._billable_field_id = billable_field_id
 
     async def page(self, caller: Caller, query: ListQuery) -> TimeTrackingPage:
+        """The page asked for, from only the Redmine entries of the days it covers.
+
+        Its cost does not grow with the history: Redmine's entries around the page's places
+        (`paging.window`) and the caller's timers not in Redmine yet. Other users named by
+        login are the exception: Redmine filters by id only, so that list is read whole.
+        """
         checked_billable_filter(query.billable, self._billable_field_id)
         scope = await self._scope(caller, query)
-        params = self._params(query, scope)
-        if query.billable is not None and self._billable_field_id is not None:
-            # Redmine's "!1" also matches entries whose field was never set.
-            params[f"cf_{self._billable_field_id}"] = "1" if query.billable else "!1"
-        entries = await self._redmine.time_entries(caller.api_key, params)
+        if scope.logins:
+            return await self._whole_page(caller, query, scope)
+        now = self._clock.now()
+        loose = [
+            paging.Item(paging.timer_key(t, self._zone), t)
+            for t in await self._unrecorded(caller, query, scope)
+            if not t.redmine_time_entry_ids
+        ]
+        start = (query.page - 1) * query.per_page
+        stop = start + query.per_page
+        seen = await paging.window(
+            self._redmine, caller.api_key, self._params(query, scope), start, stop, len(loose)
+        )
+        shown = await self._shown(seen.entries)
+        chosen = paging.page_of(seen, shown, loose, start, stop, query.from_)
+        views = await self._views(caller, chosen, now)
+        return self._page_answer(views, seen.total + len(loose), query)
+
+    async def _whole_page(self, caller: Caller, query: ListQuery, scope: Scope) -> TimeTrackingPage:
+        """Every entry of the query merged with the caller's timers, then the page cut out."""
+        entries = await self._redmine.time_entries(caller.api_key, self._params(query, scope))
         now = self._clock.now()
         items = await self._items(caller, entries, query, scope, now)
         items.sort(key=lambda v: (local_day(v, self._zone), v.started_at or v.created_at, v.id))
         items.reverse()
-        total = len(items)
         start = (query.page - 1) * query.per_page
+        return self._page_answer(items[start : start + query.per_page], len(items), query)
+
+    def _page_answer(
+        self, items: list[TimeTrackingView], total: int, query: ListQuery
+    ) -> TimeTrackingPage:
+        """The page, its place among the pages and its hours (the page's own: the range's
+        totals are the reports', which read every page)."""
         return TimeTrackingPage(
-            data=items[start : start + query.per_page],
+            data=items,
             meta=ListMeta(
                 total=total,
                 per_page=query.per_page,
@@ -190,6 +129,33 @@ class TimeTrackingLister:
                 ),
             ),
         )
+
+    async def _shown(self, entries: list[RedmineTimeEntry]) -> list[tuple[dt.date, paging.Item]]:
+        """Each entry with its day, as listed: its timer's when a gateway timer made it."""
+        mapped = await self._store.timer_ids_of_entries([e.id for e in entries])
+        timers = {t.id: t for t in await self._store.timers(sorted(set(mapped.values())))}
+        shown = []
+        for entry in entries:
+            timer = timers.get(mapped.get(entry.id, 0))
+            if timer is not None and is_owned_by(timer, entry):
+                shown.append(
+                    (entry.spent_on, paging.Item(paging.timer_key(timer, self._zone), timer))
+                )
+            else:
+                shown.append((entry.spent_on, paging.Item(paging.entry_key(entry), entry)))
+        return shown
+
+    async def _views(
+        self, caller: Caller, items: list[paging.Item], now: dt.datetime
+    ) -> list[TimeTrackingView]:
+        direct = [i.source for i in items if isinstance(i.source, RedmineTimeEntry)]
+        views = {v.id: v for v in await self._direct_views(caller, direct)}
+        return [
+            timer_view(i.source, now, self._limit_s)
+            if isinstance(i.source, Timer)
+            else views[i.source.id]
+            for i in items
+        ]
 
     async def entry(self, caller: Caller, entry_id: int) -> TimeTrackingView:
         """An entry logged in Redmine directly, by its Redmine id; only the caller's own."""
@@ -213,8 +179,7 @@ class TimeTrackingLister:
                 logins.add(user.casefold())
         return Scope(issue_id, frozenset(ids), frozenset(logins))
 
-    @staticmethod
-    def _params(query: ListQuery, scope: Scope) -> dict[str, str | int]:
+    def _params(self, query: ListQuery, scope: Scope) -> dict[str, str | int]:
         params: dict[str, str | int] = {}
         if query.project_slug:
             params["project_id"] = query.project_slug
@@ -227,6 +192,9 @@ class TimeTrackingLister:
             params["user_id"] = "|".join(str(i) for i in sorted(scope.user_ids))
         if scope.issue_id is not None:
             params["issue_id"] = scope.issue_id
+        if query.billable is not None and self._billable_field_id is not None:
+            # Redmine's "!1" also matches entries whose field was never set.
+            params[f"cf_{self._billable_field_id}"] = "1" if query.billable else "!1"
         return params
 
     async def _items(

@@ -14,7 +14,7 @@ from gateway.errors import (
     ValidationFailed,
 )
 from gateway.identity import Caller, api_key_of
-from gateway.timers.listing import ListQuery
+from gateway.timers.list_query import ListQuery
 from gateway.timers.models import (
     TIMER_ID_BASE,
     ActiveAnswer,

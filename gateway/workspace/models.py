@@ -11,7 +11,7 @@ from pydantic import (
     model_validator,
 )
 
-from gateway.timers.listing import PageMeta
+from gateway.timers.list_query import PageMeta
 from gateway.timers.models import Slug
 
 PER_PAGE_MAX = 100

@@ -5,7 +5,7 @@ import math
 from aiohttp import web
 
 from gateway.appkeys import REDMINE, SETTINGS
-from gateway.timers.listing import PageMeta
+from gateway.timers.list_query import PageMeta
 from gateway.timers.views import caller_of, json_answer
 from gateway.workspace.models import (
     SearchAnswer,

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from gateway.analytics.records import Entry
 from gateway.appkeys import ENTRY_SOURCE
 from tests.analytics.wiring import TODAY, ask, day, seed
 from tests.timers.conftest import GatewayFactory, assert_error
@@ -21,11 +20,11 @@ async def test_analytics_computations_beyond_the_bound_wait_their_turn(
     gw = await make_gateway(analytics_concurrency=concurrency)
     seed(gw.redmine.state)
     source = gw.app[ENTRY_SOURCE]
-    original = source.entries
+    original = source.fold  # how the aggregates read their entries
     inside, most, entered = 0, 0, asyncio.Event()
     release = asyncio.Event()
 
-    async def held(*args: Any, **kwargs: Any) -> list[Entry]:
+    async def held(*args: Any, **kwargs: Any) -> None:
         nonlocal inside, most
         inside += 1
         most = max(most, inside)
@@ -36,7 +35,7 @@ async def test_analytics_computations_beyond_the_bound_wait_their_turn(
         finally:
             inside -= 1
 
-    monkeypatch.setattr(source, "entries", held)
+    monkeypatch.setattr(source, "fold", held)
     # Five different questions (no answer from the cache for another).
     asked = [
         asyncio.create_task(ask(gw, "analytics", start=day(-n).isoformat(), end=TODAY.isoformat()))
@@ -63,15 +62,15 @@ async def test_the_same_question_waiting_at_the_gate_is_answered_from_the_cache(
     gw = await make_gateway(analytics_concurrency=1)
     seed(gw.redmine.state)
     source = gw.app[ENTRY_SOURCE]
-    original = source.entries
+    original = source.fold
     computed = 0
 
-    async def counted(*args: Any, **kwargs: Any) -> list[Entry]:
+    async def counted(*args: Any, **kwargs: Any) -> None:
         nonlocal computed
         computed += 1
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(source, "entries", counted)
+    monkeypatch.setattr(source, "fold", counted)
     replies = await asyncio.gather(*(ask(gw, "team") for _ in range(3)))
     assert [r.status for r in replies] == [200] * 3
     assert replies[0].body == replies[1].body == replies[2].body

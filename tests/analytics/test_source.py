@@ -299,3 +299,74 @@ async def test_the_running_timer_counts_its_hours_so_far(gw: Gateway) -> None:
     assert entry.ended_at is None
     assert (entry.tracker, entry.issue_subject) == ("Bug", "Add CSV export")
     assert entry.user.username == "alice" and entry.comments == "reviewing"
+
+
+# -- fold: the aggregates' read -------------------------------------------------------------------
+
+
+async def fold(gw: Gateway, login: str = "alice", **scope: str) -> list[Entry]:
+    users = tuple(scope.pop("users").split(",")) if "users" in scope else ()
+    wanted = Scope(days=MONTH, project_slug=scope.get("project_slug"), users=users)
+    handed: list[Entry] = []
+    await gw.app[ENTRY_SOURCE].fold(caller(gw, login), wanted, handed.append)
+    return handed
+
+
+async def test_fold_hands_on_each_page_before_the_next_is_asked_for(
+    make_gateway: GatewayFactory,
+) -> None:
+    """Entries are handed on as their pages arrive, not once every page is in (so the
+    aggregates need not keep them): one page at a time, people and issues cached already."""
+    gw = await make_gateway(upstream_page_concurrency=1)
+    ids = add_entries(gw, 1000)
+    await fold(gw)  # people and issues are cached now
+    mark = gw.mark()
+    asked_when_handed: list[int] = []
+
+    def add(entry: Entry) -> None:
+        asked_when_handed.append(len(calls_to(gw, mark, ENTRIES)))
+
+    wanted = Scope(days=MONTH, project_slug=None, users=())
+    await gw.app[ENTRY_SOURCE].fold(caller(gw), wanted, add)
+    assert len(asked_when_handed) == len(ids)
+    # All but the last page or so were handed on before the last page was asked for.
+    assert sum(asked < 10 for asked in asked_when_handed) >= 800
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [{}, {"users": "bob"}, {"users": "me,bob"}, {"users": str(BOB)}, {"project_slug": "web-app"}],
+)
+async def test_fold_hands_on_the_entries_as_listed_without_the_running_timer(
+    gw: Gateway, scope: dict[str, str]
+) -> None:
+    seed(gw.redmine.state)
+    await gw.start(task_uuid="2")
+    users = tuple(scope["users"].split(",")) if "users" in scope else ()
+    wanted = Scope(days=MONTH, project_slug=scope.get("project_slug"), users=users)
+    listed = await gw.app[ENTRY_SOURCE].entries(caller(gw), wanted)
+    handed: list[Entry] = []
+    await gw.app[ENTRY_SOURCE].fold(caller(gw), wanted, handed.append)
+    assert sorted(e.entry_id for e in handed) == sorted(
+        e.entry_id for e in listed if not e.is_running
+    )
+    assert {e.entry_id: e for e in handed} == {e.entry_id: e for e in listed if not e.is_running}
+
+
+async def test_fold_hands_on_an_entry_repeated_by_a_shifted_page_once(
+    gw: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = add_entries(gw, 250)
+    state = gw.redmine.state
+    original: Recorder = gw.redmine._record
+
+    async def record(request: web.Request) -> bytes:
+        body = await original(request)
+        if request.path == ENTRIES and request.query.get("offset") == "0":
+            state.add_entry(user_id=ALICE, hours="1", spent_on=TODAY, issue_id=1)
+        return body
+
+    monkeypatch.setattr(gw.redmine, "_record", record)
+    handed = [e.entry_id for e in await fold(gw)]
+    assert len(handed) == len(set(handed))
+    assert set(ids) <= set(handed)

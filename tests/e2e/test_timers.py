@@ -283,6 +283,43 @@ async def test_listing_keeps_timer_ids_and_shows_direct_entries(
     assert (await direct.time_entry(entry_id)).status == GONE
 
 
+async def test_small_pages_are_the_whole_list_in_redmines_order(
+    timers: TimeTrackings, direct: RedmineReader, redmine: Harness, cleanup: Cleanup
+) -> None:
+    """Pages read only their part of Redmine's list (its offset/limit, newest day first) and
+    the days they cut through: pages of 2 add up to the whole list, newest first."""
+    alice, issue = redmine.alice, redmine.issues[0]
+    # Three days nobody else logs time on: far ahead, a different stretch each run.
+    first = dt.date(2045, 1, 1) + dt.timedelta(days=uuid.uuid4().int % 3000)
+    made: list[dict[str, Any]] = []
+    for n in range(7):
+        fields = {
+            "issue_id": issue.id,
+            "hours": 0.25,
+            "spent_on": (first + dt.timedelta(days=n % 3)).isoformat(),
+            "comments": marker(f"page {n}"),
+        }
+        created = await direct.create_entry(alice.api_key, fields)
+        assert created.status == 201, created.body
+        made.append(created.json()["time_entry"])
+        cleanup.delete_later(f"/time_entries/{made[-1]['id']}.json")
+    query = {
+        "project_slug": redmine.project_identifier,
+        "user": "me",
+        "from": first.isoformat(),
+        "to": (first + dt.timedelta(days=2)).isoformat(),
+    }
+    newest_first = sorted(
+        made, key=lambda e: (e["spent_on"], e["created_on"], e["id"]), reverse=True
+    )
+    paged: list[int] = []
+    for number in range(1, 5):
+        page = await timers.page(alice.api_key, {**query, "per_page": "2", "page": str(number)})
+        assert page["meta"] == {"total": 7, "per_page": 2, "current_page": number, "last_page": 4}
+        paged += [item["id"] for item in page["data"]]
+    assert paged == [e["id"] for e in newest_first]
+
+
 async def test_time_on_a_closed_issue_is_recorded(
     timers: TimeTrackings, direct: RedmineReader, redmine: Harness, cleanup: Cleanup
 ) -> None:

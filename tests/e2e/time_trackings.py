@@ -75,6 +75,13 @@ class TimeTrackings:
             page += 1
         return items
 
+    async def page(self, key: str, query: dict[str, str]) -> dict[str, Any]:
+        """One page of GET /time-trackings?<query>: its body, `data` and `meta`."""
+        answer = await self.endpoint.send(Call("GET", f"{TIMERS}?{urlencode(query)}", bearer(key)))
+        assert answer.status == 200, answer.body
+        body: dict[str, Any] = answer.json()
+        return body
+
     async def discard_all(self) -> None:
         """Deletes what the test left behind (a recorded timer takes its Redmine entry along)."""
         for key, timer_id in reversed(self.started):

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from yarl import URL
 
-from tests.timers.conftest import ALICE, BOB, ITEM_FIELDS, Gateway, assert_error
+from tests.timers.conftest import ALICE, BOB, ENTRIES, ITEM_FIELDS, Gateway, assert_error
 
 DAY = dt.date(2026, 3, 2)
 
@@ -35,7 +35,7 @@ async def every_item(gw: Gateway, **query: str) -> list[Any]:
     return items
 
 
-async def test_every_page_of_redmine_is_listed(gw: Gateway) -> None:
+async def test_every_entry_is_listed_once_over_the_pages(gw: Gateway) -> None:
     ids = add_entries(gw, 230)
     mark = gw.mark()
     first = await gw.listing(project_slug="web-app", per_page=100)
@@ -46,13 +46,14 @@ async def test_every_page_of_redmine_is_listed(gw: Gateway) -> None:
         1,
         3,
     )
-    assert meta["total_hours"] == 115  # every page's, not only the first
+    assert meta["total_hours"] == 50  # the page's own: a page never reads the others
     offsets = {
         URL(c.raw_path).query["offset"]
         for c in gw.calls_since(mark)
         if c.raw_path.startswith("/time_entries.json")
     }
-    assert offsets == {"0", "100", "200"}
+    # The first page reads Redmine's first page and the rest of the day it ends in, not all.
+    assert offsets == {"0", "100"}
     items = await every_item(gw, project_slug="web-app")
     assert sorted(item["id"] for item in items) == ids
     assert all(ITEM_FIELDS <= item.keys() for item in items)
@@ -161,8 +162,8 @@ async def test_pagination_meta(gw: Gateway) -> None:
         "per_page": 2,
         "current_page": 3,
         "last_page": 3,
-        # Every page's hours; billable ones only with GATEWAY_BILLABLE_FIELD_ID.
-        "total_hours": 2.5,
+        # The page's hours (its one item); billable ones only with GATEWAY_BILLABLE_FIELD_ID.
+        "total_hours": 0.5,
         "billable_hours": None,
     }
     assert len(reply.data) == 1
@@ -174,3 +175,31 @@ async def test_pagination_meta(gw: Gateway) -> None:
 
 async def test_an_unknown_project_is_404(gw: Gateway) -> None:
     assert_error(await gw.listing(project_slug="nope"), 404, "NOT_FOUND")
+
+
+async def test_a_page_costs_the_same_redmine_requests_however_long_the_history(
+    gw: Gateway,
+) -> None:
+    """Page N reads Redmine's entries around its places (and the whole days it starts and
+    ends in), never the whole history: the same requests after ten times more entries."""
+
+    def add_history(first: int, count: int) -> None:
+        for n in range(first, first + count):  # ten a day, going back in time
+            gw.redmine.state.add_entry(
+                user_id=ALICE, hours="0.5", spent_on=DAY - dt.timedelta(days=n // 10), issue_id=1
+            )
+
+    async def requests_for(page: int) -> list[str]:
+        mark = gw.mark()
+        reply = await gw.listing(project_slug="web-app", per_page=25, page=page)
+        assert reply.status == 200, reply.body
+        return [c.raw_path for c in gw.calls_since(mark) if c.raw_path.startswith(ENTRIES)]
+
+    await gw.start(task_uuid="2")  # a running timer: the caller's items interleave
+    add_history(0, 200)
+    short = [await requests_for(page) for page in (1, 4)]
+    add_history(200, 2000)
+    long = [await requests_for(page) for page in (1, 4)]
+    assert long == short
+    assert all(len(paths) <= 4 for paths in long)
+    assert (await gw.listing(project_slug="web-app")).body["meta"]["total"] == 2201
