@@ -112,6 +112,8 @@ async def test_a_slow_then_unreachable_redmine_is_explained_and_loses_nothing(
         "data-hours", "0.25", timeout=RECOVERY_MS
     )
     await expect(page.locator("#week-error")).to_have_text("")
+    # The average of the days with entries is the hours' (analytics), not the timed seconds'.
+    await expect(page.locator("#productivity dd").nth(1)).to_have_text("0.25 h")
     assert len(fake_redmine.entries_for(ALICE)) == 1
     assert "Traceback" not in await gateway.log_text()
 

@@ -71,7 +71,7 @@ window.Gw = window.Gw || {};
     const minutes = function (seconds) { return Math.round(seconds / 60) + " min"; };
     [
       ["Total hours", Gw.charts.hours(summary.total_hours)],
-      ["Average per day with entries", Gw.charts.hours(figures.avg_daily_hours) + " h"],
+      ["Average per day with entries", Gw.charts.hours(summary.average_daily_hours) + " h"],
       ["Timed", minutes(figures.timed_seconds)],
       ["Focused", minutes(figures.focus_seconds)],
       ["Context switches", String(figures.context_switches)],
