@@ -36,6 +36,7 @@ from gateway.contract.document import openapi_document
 from gateway.front.paths import SEARCH_PARAMETER, SEARCH_PATH
 from gateway.page.guard import COOKIE
 from gateway.redmine.client import API_KEY_HEADER
+from tests.gateway_process import GatewayProcess
 
 # 0 server errors; every answer as the document says (status, media type, headers, body); a
 # secured operation without the key, or with a wrong one, refused (401); an undeclared method
@@ -264,6 +265,36 @@ class Run:
     def _operation(self, label: str) -> Any:
         method, _, path = label.partition(" ")
         return self.schema[path][method]
+
+
+@dataclass(frozen=True)
+class Live:
+    """A gateway serving the contract, the seeded caller's key, and what was seeded."""
+
+    gateway: GatewayProcess
+    api_key: str
+    known: Known
+
+
+def schema_of(live: Live) -> BaseSchema:
+    return served_schema(live.gateway.url, live.api_key, live.known.page_session)
+
+
+def check_operation(
+    operation: str,
+    live: Live,
+    schema: BaseSchema,
+    http: requests.Session,
+    tally: Tally,
+    max_examples: int,
+) -> None:
+    """Schemathesis's coverage and fuzzing phases on one operation; one that can succeed must
+    have succeeded at least once (so the checks saw its documented answer)."""
+    run = Run(schema, http, tally, live.known)
+    run.cover(operation)
+    run.fuzz(operation, max_examples)
+    if can_succeed(operation):
+        assert tally.successes(operation) > 0, tally.summary()
 
 
 def report(config: pytest.Config, tally: Tally) -> None:

@@ -5,7 +5,6 @@ The cases come from the document the gateway serves; every answer is checked aga
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,16 @@ import requests
 from schemathesis import BaseSchema
 
 from tests.contract.live import (
-    Known,
-    Run,
+    Live,
     Tally,
-    can_succeed,
+    check_operation,
     operation_labels,
     report,
+    schema_of,
     seed,
-    served_schema,
 )
 from tests.fakes.redmine_state import harness_api_key
-from tests.gateway_process import GatewayProcess, running_gateway
+from tests.gateway_process import running_gateway
 from tests.ports import free_port
 from tests.realredis import running_redis
 from tests.soak.fake_redmine import fake_redmine_process
@@ -32,13 +30,6 @@ from tests.soak.fake_redmine import fake_redmine_process
 MAX_EXAMPLES = 100
 # Issue 1 of the fake's seed (web-app, alice is a member): the seeded timers' task.
 SEEDED_TASK = "1"
-
-
-@dataclass(frozen=True)
-class Live:
-    gateway: GatewayProcess
-    api_key: str
-    known: Known
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -78,7 +69,7 @@ def http(live: Live) -> Iterator[requests.Session]:
 
 @pytest.fixture(scope="module")
 def contract_schema(live: Live) -> BaseSchema:
-    return served_schema(live.gateway.url, live.api_key, live.known.page_session)
+    return schema_of(live)
 
 
 @pytest.mark.parametrize("operation", operation_labels())
@@ -89,8 +80,4 @@ def test_the_gateway_answers_as_its_contract_says(
     http: requests.Session,
     tally: Tally,
 ) -> None:
-    run = Run(contract_schema, http, tally, live.known)
-    run.cover(operation)
-    run.fuzz(operation, MAX_EXAMPLES)
-    if can_succeed(operation):
-        assert tally.successes(operation) > 0, tally.summary()
+    check_operation(operation, live, contract_schema, http, tally, MAX_EXAMPLES)

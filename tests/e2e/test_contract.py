@@ -5,7 +5,6 @@ in Redmine are deleted afterwards.
 """
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 
 import aiohttp
 import pytest
@@ -14,16 +13,14 @@ import requests
 from schemathesis import BaseSchema
 
 from tests.contract.live import (
-    Known,
-    Run,
+    Live,
     Tally,
-    can_succeed,
+    check_operation,
     operation_labels,
     report,
+    schema_of,
     seed,
-    served_schema,
 )
-from tests.gateway_process import GatewayProcess
 from tests.realredis import running_redis
 
 from .harness import Harness
@@ -33,13 +30,6 @@ pytestmark = pytest.mark.e2e
 
 MAX_EXAMPLES = 25
 PAGE = 100
-
-
-@dataclass(frozen=True)
-class Live:
-    gateway: GatewayProcess
-    api_key: str
-    known: Known
 
 
 async def entry_ids(redmine: Harness, user_id: int) -> set[int]:
@@ -106,7 +96,7 @@ def http(live: Live) -> Iterator[requests.Session]:
 
 @pytest.fixture(scope="module")
 def contract_schema(live: Live) -> BaseSchema:
-    return served_schema(live.gateway.url, live.api_key, live.known.page_session)
+    return schema_of(live)
 
 
 @pytest.mark.parametrize("operation", operation_labels())
@@ -117,8 +107,4 @@ def test_the_gateway_answers_as_its_contract_says_in_front_of_redmine(
     http: requests.Session,
     tally: Tally,
 ) -> None:
-    run = Run(contract_schema, http, tally, live.known)
-    run.cover(operation)
-    run.fuzz(operation, MAX_EXAMPLES)
-    if can_succeed(operation):
-        assert tally.successes(operation) > 0, tally.summary()
+    check_operation(operation, live, contract_schema, http, tally, MAX_EXAMPLES)
