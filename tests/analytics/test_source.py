@@ -116,21 +116,25 @@ async def test_pages_are_fetched_concurrently_within_the_bound(
     assert 1 < most[0] <= 3
 
 
-async def test_an_entry_added_while_paging_does_not_repeat_another(
-    gw: Gateway, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ids = add_entries(gw, 250)
+def add_an_entry_once_the_first_page_is_read(gw: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Newest first: every entry after the new one moves one place down, across page edges."""
     state = gw.redmine.state
     original: Recorder = gw.redmine._record
 
     async def record(request: web.Request) -> bytes:
         body = await original(request)
         if request.path == ENTRIES and request.query.get("offset") == "0":
-            # Newest first: everything after it moves one place down, across page edges.
             state.add_entry(user_id=ALICE, hours="1", spent_on=TODAY, issue_id=1)
         return body
 
     monkeypatch.setattr(gw.redmine, "_record", record)
+
+
+async def test_an_entry_added_while_paging_does_not_repeat_another(
+    gw: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = add_entries(gw, 250)
+    add_an_entry_once_the_first_page_is_read(gw, monkeypatch)
     read_ids = [e.entry_id for e in await read(gw)]
     assert len(read_ids) == len(set(read_ids))
     assert set(ids) <= set(read_ids)
@@ -357,16 +361,7 @@ async def test_fold_hands_on_an_entry_repeated_by_a_shifted_page_once(
     gw: Gateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = add_entries(gw, 250)
-    state = gw.redmine.state
-    original: Recorder = gw.redmine._record
-
-    async def record(request: web.Request) -> bytes:
-        body = await original(request)
-        if request.path == ENTRIES and request.query.get("offset") == "0":
-            state.add_entry(user_id=ALICE, hours="1", spent_on=TODAY, issue_id=1)
-        return body
-
-    monkeypatch.setattr(gw.redmine, "_record", record)
+    add_an_entry_once_the_first_page_is_read(gw, monkeypatch)
     handed = [e.entry_id for e in await fold(gw)]
     assert len(handed) == len(set(handed))
     assert set(ids) <= set(handed)
