@@ -20,6 +20,7 @@ from gateway.appkeys import (
     CLOCK,
     ENTRY_SOURCE,
     IDENTITY,
+    LAYOUT,
     LISTER,
     METRICS,
     OPENAPI,
@@ -53,9 +54,12 @@ from gateway.secrets import KeyVault
 from gateway.settings import Settings
 from gateway.store.connection import connected_redis
 from gateway.store.keys import Keys
+from gateway.store.migration import LayoutMigration
+from gateway.store.nodes import StoreClient
 from gateway.store.redis import RedisStore
 from gateway.store.replication import ReplicaAcks
 from gateway.store.sessions import SessionStore
+from gateway.timers.layout_gate import layout_gate
 from gateway.timers.listing import TimeTrackingLister
 from gateway.timers.outbox import OutboxWorker
 from gateway.timers.outbox_policy import OutboxPolicy
@@ -75,6 +79,8 @@ OUTBOX_POLL_S = 1.0
 RETENTION_SWEEP_S = 60.0
 # Lookups of other users' names change rarely and are not security decisions.
 USER_DIRECTORY_TTL_S = 300
+# How soon a layout check that met a Redis failure at start is tried again.
+LAYOUT_RETRY_S = 2.0
 
 
 def create_app(
@@ -90,7 +96,11 @@ def create_app(
     (None: a single process); `dropped_logs`: the log writer's count of dropped records."""
     metrics = Metrics(metrics_group, dropped_logs)
     app = web.Application(
-        middlewares=[request_id_middleware, error_middleware_counting(metrics.redis_error)]
+        middlewares=[
+            request_id_middleware,
+            error_middleware_counting(metrics.redis_error),
+            layout_gate,
+        ]
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
@@ -116,6 +126,13 @@ async def contract_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def cancelled(task: asyncio.Task[None]) -> None:
+    """Stops a background task and waits until it has."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def relay_observer(app: web.Application) -> Metrics | None:
     """What the front reports each request to: the app's metrics, unless they are off."""
     return app[METRICS] if app[SETTINGS].metrics_enabled else None
@@ -127,26 +144,38 @@ def metrics_group_ctx(directory: Path) -> CleanupContext:
             keep_snapshot_written(app[METRICS], directory), name="metrics-snapshot"
         )
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancelled(task)
 
     return ctx
 
 
-def redis_ctx(injected: Redis | None) -> CleanupContext:
+def redis_ctx(injected: StoreClient | None) -> CleanupContext:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         settings = app[SETTINGS]
         keys = Keys(settings.key_prefix)
         # The embedded store has no replicas to wait for.
         wait_ms = settings.redis_wait_replicas_ms if settings.is_redis_shared else 0
-        if injected is not None:
-            app[STORE] = RedisStore(injected, keys, ReplicaAcks(injected, wait_ms))
-            app[SESSION_STORE] = SessionStore(injected, keys)
-            yield
-            return
-        async with connected_redis(settings) as client:
-            app[STORE] = RedisStore(client, keys, ReplicaAcks(client, wait_ms))
+        async with contextlib.AsyncExitStack() as stack:
+            client: StoreClient = (
+                injected
+                if injected is not None
+                else await stack.enter_async_context(connected_redis(settings))
+            )
+            acks = ReplicaAcks(client, wait_ms)
+            stack.push_async_callback(acks.aclose)
+            migration = app[LAYOUT] = LayoutMigration(client, keys)
+            if settings.redis_cluster:
+                migration.done.set()  # earlier versions never ran on a cluster
+            else:
+                # Earlier versions' keys move into the buckets; timers wait until they have.
+                task = asyncio.create_task(
+                    migration.run_until_done(LAYOUT_RETRY_S), name="layout-migration"
+                )
+                stack.push_async_callback(cancelled, task)
+                # Usually one EXISTS finds nothing to move; past this the gateway serves (the
+                # pass-through needs no Redis) and timers answer 503 until it is done.
+                await asyncio.wait({task}, timeout=settings.redis_timeout_s)
+            app[STORE] = RedisStore(client, keys, acks)
             app[SESSION_STORE] = SessionStore(client, keys)
             yield
 
@@ -258,14 +287,10 @@ async def page_ctx(app: web.Application) -> AsyncIterator[None]:
 async def retention_sweep_ctx(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.create_task(app[SWEEPER].run_forever(RETENTION_SWEEP_S), name="retention-sweep")
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await cancelled(task)
 
 
 async def outbox_worker_ctx(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.create_task(app[OUTBOX].run_forever(OUTBOX_POLL_S), name="outbox-worker")
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await cancelled(task)

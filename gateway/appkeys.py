@@ -13,6 +13,7 @@ from gateway.metrics.process import Metrics
 from gateway.page.parts import Page
 from gateway.redmine.client import RedmineClient
 from gateway.settings import Settings
+from gateway.store.migration import LayoutMigration
 from gateway.store.redis import RedisStore
 from gateway.store.sessions import SessionStore
 from gateway.timers.listing import TimeTrackingLister
@@ -41,3 +42,5 @@ METRICS = web.AppKey("metrics", Metrics)
 OPENAPI = web.AppKey("openapi", bytes)
 PAGE = web.AppKey("page", Page)
 SESSION_STORE = web.AppKey("session_store", SessionStore)
+# Whether timers stored by earlier versions have moved into the buckets (layout_gate).
+LAYOUT = web.AppKey("layout", LayoutMigration)

@@ -8,6 +8,7 @@ from typing import Any
 
 import aiohttp
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.sentinel import MasterNotFoundError
 from redis.exceptions import RedisError, ResponseError
 from yarl import URL
@@ -16,6 +17,8 @@ from gateway.logs import request_id_header
 from gateway.redmine.client import API_KEY_HEADER
 from gateway.settings import Settings
 from gateway.store.connection import connected_redis
+from gateway.store.keys import Keys
+from gateway.store.nodes import StoreClient, write_nodes
 from gateway.store.replication import online_replicas
 
 # Each question to Redis or Redmine gets this long at most: a preflight must not hang a deploy.
@@ -66,19 +69,27 @@ async def redis_findings(settings: Settings) -> AsyncIterator[Finding]:
         return
     # The client `serve` builds (Sentinel or URL), each question bounded.
     async with connected_redis(settings, timeout_s=CALL_TIMEOUT_S) as client:
+        nodes = write_nodes(client)
         try:
-            server = await client.info("server")
-            persistence = await client.info("persistence")
-            replication = await client.info("replication")
-            snapshots = await snapshot_schedule(client)
+            # On a cluster, the master of the first bucket answers for its kind.
+            _, node = await nodes.node_for(Keys(settings.key_prefix).timer_ids(0))
+            server = await node.info("server")
+            persistence = await node.info("persistence")
+            replication = await node.info("replication")
+            snapshots = await snapshot_schedule(node)
+            shape = await cluster_shape(client)
         except RedisError as exc:
             where = redis_target(settings)
             # redis-py's own message lists every Sentinel client's repr: too long for a line.
             reason = "no Sentinel names it" if isinstance(exc, MasterNotFoundError) else exc
             yield Finding(Outcome.FAIL, "redis", f"not reachable at {where}: {reason}")
             return
+        finally:
+            await nodes.aclose()
         where = redis_address(settings, client)
     yield Finding(Outcome.OK, "redis", f"reachable at {where}, version {server['redis_version']}")
+    if shape is not None:
+        yield shape
     if persistence.get("aof_enabled") == 1:
         yield Finding(Outcome.OK, "redis persistence", "on (append-only file)")
     elif snapshots:
@@ -106,10 +117,25 @@ def redis_target(settings: Settings) -> str:
     return f"{url.host}:{url.port or 6379}"
 
 
-def redis_address(settings: Settings, client: Redis) -> str:
+async def cluster_shape(client: StoreClient) -> Finding | None:
+    """On a cluster, its state and whether every master has a replica to fail over to."""
+    if not isinstance(client, RedisCluster):
+        return None
+    state = (await client.cluster_info()).get("cluster_state")
+    masters, replicas = len(client.get_primaries()), len(client.get_replicas())
+    detail = f"state {state}, {masters} masters, {replicas} replicas"
+    if state != "ok":
+        return Finding(Outcome.FAIL, "redis cluster", detail)
+    if replicas < masters:
+        return Finding(Outcome.WARN, "redis cluster", f"{detail}: a master may have no replica")
+    return Finding(Outcome.OK, "redis cluster", detail)
+
+
+def redis_address(settings: Settings, client: StoreClient) -> str:
     if settings.redis_sentinels is not None:
         # Where the Sentinels said the master is when this connection was made.
-        host, port = getattr(client.connection_pool, "master_address", None) or ("?", "?")
+        pool = getattr(client, "connection_pool", None)
+        host, port = getattr(pool, "master_address", None) or ("?", "?")
         return f"{host}:{port} (master {settings.redis_sentinel_master!r} of the Sentinels)"
     return redis_target(settings)
 

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
         description="The name the Sentinels monitor the master under (their `sentinel monitor "
         "<name> ...`); required with GATEWAY_REDIS_SENTINELS.",
     )
+    redis_cluster: bool = Field(
+        default=False,
+        description="GATEWAY_REDIS_URL names any node of a Redis Cluster; the others are "
+        "found from it (and again when slots move or a master fails over).",
+    )
     redis_password: SecretStr | None = Field(
         default=None,
         description="Password (AUTH) of the master and replicas under Sentinel; with "
@@ -353,6 +358,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 "GATEWAY_REDIS_SENTINELS and GATEWAY_REDIS_SENTINEL_MASTER go together: the "
                 "Sentinels' addresses and the name they monitor the master under"
+            )
+        if self.redis_cluster and self.redis_url is None:
+            raise ValueError(
+                "GATEWAY_REDIS_CLUSTER needs GATEWAY_REDIS_URL naming one node of the cluster "
+                "(not the Sentinels: a cluster fails over by itself)"
+            )
+        cluster_url = self.redis_url if self.redis_cluster else None
+        if cluster_url is not None and (cluster_url.path or "/") not in ("/", "/0"):
+            raise ValueError(
+                "GATEWAY_REDIS_URL of a cluster names database 0 or none: a cluster has no other"
             )
         if self.redis_url is not None and (self.redis_password is not None or self.redis_db):
             raise ValueError(

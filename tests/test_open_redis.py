@@ -4,6 +4,8 @@ through Sentinel."""
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import MasterNotFoundError, SentinelConnectionPool
 from redis.exceptions import ConnectionError, ReadOnlyError, TimeoutError
@@ -38,6 +40,7 @@ async def test_a_real_redis_client_gets_every_bound_from_settings() -> None:
         **BOUNDS,
     )
     async with connected_redis(settings) as client:
+        assert isinstance(client, Redis)
         assert_bounded(client.connection_pool.connection_kwargs)
 
 
@@ -52,6 +55,7 @@ async def test_a_sentinel_master_client_gets_every_bound_and_the_master_settings
         **BOUNDS,
     )
     async with connected_redis(settings) as client:
+        assert isinstance(client, Redis)
         pool = client.connection_pool
         assert isinstance(pool, SentinelConnectionPool)
         assert (pool.service_name, pool.is_master) == ("timers", True)
@@ -66,6 +70,25 @@ async def test_a_sentinel_master_client_gets_every_bound_and_the_master_settings
         assert all(a.get("password") is None for a in addresses)
 
 
+async def test_a_cluster_client_gets_every_bound_from_settings() -> None:
+    settings = Settings(
+        redmine_url="http://127.0.0.1:3000/",
+        redis_url="redis://127.0.0.1:1/0",
+        redis_cluster=True,
+        secret_key=SECRET_KEY,
+        **BOUNDS,
+    )
+    async with connected_redis(settings) as client:
+        assert isinstance(client, RedisCluster)
+        # The cluster client retries itself (following a failover); its nodes' connections
+        # carry the timeouts.
+        kwargs = client.nodes_manager.connection_kwargs
+        assert kwargs["socket_timeout"] == kwargs["socket_connect_timeout"] == 1.5
+        assert kwargs["health_check_interval"] == 7
+        assert kwargs["client_name"] == CLIENT_NAME
+        assert client.retry.get_retries() == 3
+
+
 async def test_the_preflight_timeout_replaces_the_settings_one() -> None:
     settings = Settings(
         redmine_url="http://127.0.0.1:3000/",
@@ -74,6 +97,7 @@ async def test_the_preflight_timeout_replaces_the_settings_one() -> None:
         **BOUNDS,
     )
     async with connected_redis(settings, timeout_s=5.0) as client:
+        assert isinstance(client, Redis)
         assert client.connection_pool.connection_kwargs["socket_timeout"] == 5.0
 
 

@@ -155,7 +155,7 @@ class PageReader:
         if unknown:
             timed = await self._store.users_with_timers(unknown)
             self._timed_users.update((user_id, user_id in timed) for user_id in unknown)
-        candidates = [row.id for row in rows if self._timed_users[row.user_id]]
+        candidates = {row.id: row.user_id for row in rows if self._timed_users[row.user_id]}
         mapped = await self._store.timer_ids_of_entries(candidates)
         if not mapped:
             return {}

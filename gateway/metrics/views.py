@@ -35,7 +35,7 @@ async def metrics(request: web.Request) -> web.Response:
 async def timer_gauges(app: web.Application) -> TimerGauges | None:
     try:
         async with asyncio.timeout(STORE_READ_TIMEOUT_S):
-            counts = await app[STORE].timer_counts()
+            counts = await app[STORE].walks.timer_counts()
     except (RedisError, OSError, TimeoutError) as exc:
         log.warning("metrics without timer gauges: redis error=%s", type(exc).__name__)
         app[METRICS].redis_error("scrape")

@@ -1,5 +1,5 @@
-"""The Redis client the settings ask for: one Redis by URL, the master of a Sentinel set, or the
-embedded store; the same bounded retries and timeouts for each."""
+"""The Redis client the settings ask for: one Redis by URL, the master of a Sentinel set, a
+Redis Cluster, or the embedded store; the same bounded retries and timeouts for each."""
 
 import logging
 from collections.abc import AsyncIterator
@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import MasterNotFoundError, Sentinel
 from redis.backoff import ExponentialBackoff
@@ -15,6 +16,7 @@ from redis.exceptions import ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gateway.settings import REDIS_BACKOFF_BASE_S, REDIS_BACKOFF_CAP_S, Settings
+from gateway.store.nodes import StoreClient
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +55,19 @@ def client_options(settings: Settings, timeout_s: float | None = None) -> dict[s
 @asynccontextmanager
 async def connected_redis(
     settings: Settings, *, timeout_s: float | None = None
-) -> AsyncIterator[Redis]:
+) -> AsyncIterator[StoreClient]:
     """The client for these settings; it connects on its first command and is closed (with the
     Sentinel clients behind it) on exit. `timeout_s` overrides GATEWAY_REDIS_TIMEOUT_S."""
+    if settings.redis_cluster and settings.redis_url is not None:
+        options = client_options(settings, timeout_s)
+        # The cluster client refreshes its map of slots on MOVED and on a node's failure
+        # itself; the retries on top follow a failover until a replica has taken over.
+        cluster = RedisCluster.from_url(str(settings.redis_url), **options)
+        try:
+            yield cluster
+        finally:
+            await cluster.aclose()
+        return
     if settings.redis_sentinels is not None and settings.redis_sentinel_master is not None:
         options = client_options(settings, timeout_s)
         sentinel = Sentinel(

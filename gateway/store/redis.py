@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import ValidationError
-from redis.asyncio import Redis
 
 from gateway.errors import NotFound
 from gateway.store import scripts
+from gateway.store.buckets import bucket_of_timer, bucket_of_user, bucketed_timer_id
 from gateway.store.keys import CacheKind, Keys
+from gateway.store.members import score, settled_member
+from gateway.store.nodes import StoreClient
 from gateway.store.replication import ReplicaAcks
-from gateway.timers.models import TIMER_ID_BASE, Timer
+from gateway.store.walks import BucketWalks
+from gateway.timers.models import Timer
 
 OutboxChange = Literal["keep", "remove"] | dt.datetime
 # Outlives any cached analytics result (GATEWAY_ANALYTICS_CACHE_TTL_S is at most an hour) by far,
@@ -38,19 +41,6 @@ class Retention:
     ttl: dt.timedelta
 
 
-@dataclass(frozen=True)
-class Pruned:
-    seen: int
-    pruned: int
-
-
-@dataclass(frozen=True)
-class TimerCounts:
-    running: int
-    outbox_depth: int
-    oldest_queued_at: dt.datetime | None
-
-
 class TimerChanged(Exception):
     """Someone else changed the timer between our read and our write."""
 
@@ -73,24 +63,8 @@ class PostingLock:
     value: str
 
 
-def score(moment: dt.datetime) -> float:
-    return moment.timestamp()
-
-
-def settled_member(timer: Timer) -> str:
-    """A recorded timer in the settled timers: its id, its user's and its entries' ids, so it
-    can be pruned from every index without its record."""
-    entries = ",".join(str(e) for e in timer.redmine_time_entry_ids)
-    return f"{timer.id}:{timer.user.id}:{entries}"
-
-
-def parsed_member(member: str) -> tuple[int, int, list[int]]:
-    timer_id, user_id, entries = member.split(":")
-    return int(timer_id), int(user_id), [int(e) for e in entries.split(",") if e]
-
-
 class RedisStore:
-    def __init__(self, redis: Redis, keys: Keys, acks: ReplicaAcks | None = None) -> None:
+    def __init__(self, redis: StoreClient, keys: Keys, acks: ReplicaAcks | None = None) -> None:
         self._redis = redis
         self._keys = keys
         # A timer's writes (create, save, discard) are acknowledged by a replica when there is one.
@@ -102,14 +76,34 @@ class RedisStore:
         self._lock_posting = redis.register_script(scripts.LOCK_POSTING)
         self._release_posting = redis.register_script(scripts.RELEASE_POSTING)
         self._set_aside = redis.register_script(scripts.SET_ASIDE)
-        self._prune = redis.register_script(scripts.PRUNE_SETTLED)
+        # Reads and sweeps over every bucket (the outbox worker, retention, metrics).
+        self.walks = BucketWalks(redis, keys)
 
     async def is_reachable(self) -> bool:
         return bool(await self._redis.ping())
 
-    async def next_timer_id(self) -> int:
-        counter: int = await self._redis.incr(self._keys.timer_ids())
-        return TIMER_ID_BASE + counter
+    async def next_timer_id(self, user_id: int) -> int:
+        """A new id in the user's bucket (where the timer will live)."""
+        bucket = bucket_of_user(user_id)
+        counter: int = await self._redis.incr(self._keys.timer_ids(bucket))
+        return bucketed_timer_id(bucket, counter)
+
+    async def _buckets_of(self, timer_ids: Sequence[int]) -> dict[int, int]:
+        """Each id's bucket: named by the id, or (an id from before buckets) as the migration
+        recorded it; an id with neither is left out (no such timer)."""
+        found = {i: b for i in timer_ids if (b := bucket_of_timer(i)) is not None}
+        legacy = [i for i in timer_ids if i not in found]
+        if legacy:
+            recorded = await self._redis.hmget(
+                self._keys.legacy_buckets(), [str(i) for i in legacy]
+            )
+            found.update(
+                {i: int(b) for i, b in zip(legacy, recorded, strict=True) if b is not None}
+            )
+        return found
+
+    async def _bucket_of(self, timer_id: int) -> int | None:
+        return (await self._buckets_of([timer_id])).get(timer_id)
 
     async def create_timer(self, timer: Timer, *, exclusive: bool) -> int | None:
         """Stores a new timer; with `exclusive`, only if its user has none running; a manual
@@ -118,15 +112,17 @@ class RedisStore:
         Returns None when stored, else the id of the user's running timer or of that entry.
         """
         outbox_score = "" if timer.status == "running" else str(score(timer.created_at))
+        bucket = bucket_of_user(timer.user.id)
         running: str = await self._acks.run(
             self._create,
             keys=[
-                self._keys.timer(timer.id),
+                self._keys.timer(bucket, timer.id),
                 self._keys.running(timer.user.id),
                 self._keys.user_timers(timer.user.id),
-                self._keys.outbox(),
-                self._keys.outbox_since(),
-                self._keys.running_timers(),
+                self._keys.outbox(bucket),
+                self._keys.outbox_since(bucket),
+                self._keys.running_timers(bucket),
+                self._keys.user_unrecorded(timer.user.id),
                 *self._fingerprint_key(timer),
             ],
             args=[
@@ -148,7 +144,10 @@ class RedisStore:
         return [self._keys.manual_entry(timer.user.id, timer.manual_fingerprint)]
 
     async def timer(self, timer_id: int) -> Versioned:
-        fields = await self._redis.hmget(self._keys.timer(timer_id), ["json", "version"])
+        bucket = await self._bucket_of(timer_id)
+        if bucket is None:
+            raise NotFound("No such time tracking.")
+        fields = await self._redis.hmget(self._keys.timer(bucket, timer_id), ["json", "version"])
         if fields[0] is None:
             raise NotFound("No such time tracking.")
         try:
@@ -160,16 +159,18 @@ class RedisStore:
         value = await self._redis.get(self._keys.running(user_id))
         return int(value) if value else None
 
-    async def user_timer_ids(self, user_id: int) -> list[int]:
-        members = await self._redis.zrange(self._keys.user_timers(user_id), 0, -1)
+    async def unrecorded_timer_ids(self, user_id: int) -> list[int]:
+        """The user's timers not (yet) in Redmine: running, pending or failed."""
+        members = await self._redis.zrange(self._keys.user_unrecorded(user_id), 0, -1)
         return [int(v) for v in members if isinstance(v, str)]
 
     async def timers(self, timer_ids: list[int]) -> list[Timer]:
-        if not timer_ids:
+        buckets = await self._buckets_of(timer_ids)
+        if not buckets:
             return []
         pipe = self._redis.pipeline(transaction=False)
-        for timer_id in timer_ids:
-            pipe.hget(self._keys.timer(timer_id), "json")
+        for timer_id, bucket in buckets.items():
+            pipe.hget(self._keys.timer(bucket, timer_id), "json")
         return [Timer.model_validate_json(raw) for raw in await pipe.execute() if raw]
 
     async def save_timer(
@@ -197,16 +198,18 @@ class RedisStore:
                 raise ValueError("a recorded timer is saved with its retention")
             ttl_ms = max(1, int(retention.ttl.total_seconds() * 1000))
             settled = [settled_member(timer), score(retention.until), ttl_ms]
+        bucket = bucket_of_user(timer.user.id)
         written: int = await self._acks.run(
             self._save,
             keys=[
-                self._keys.timer(timer.id),
+                self._keys.timer(bucket, timer.id),
                 self._keys.running(timer.user.id),
-                self._keys.outbox(),
-                self._keys.entry_timers(),
-                self._keys.outbox_since(),
-                self._keys.running_timers(),
-                self._keys.settled(),
+                self._keys.outbox(bucket),
+                self._keys.entry_timers(bucket),
+                self._keys.outbox_since(bucket),
+                self._keys.running_timers(bucket),
+                self._keys.settled(bucket),
+                self._keys.user_unrecorded(timer.user.id),
             ],
             args=[
                 read.version,
@@ -216,6 +219,7 @@ class RedisStore:
                 "1" if timer.status != "running" else "0",
                 outbox_arg,
                 *settled,
+                score(timer.started_at),
                 *timer.redmine_time_entry_ids,
             ],
         )
@@ -225,50 +229,27 @@ class RedisStore:
 
     async def discard_timer(self, read: Versioned) -> None:
         timer = read.timer
+        bucket = bucket_of_user(timer.user.id)
         discarded: int = await self._acks.run(
             self._discard,
             keys=[
-                self._keys.timer(timer.id),
+                self._keys.timer(bucket, timer.id),
                 self._keys.running(timer.user.id),
                 self._keys.user_timers(timer.user.id),
-                self._keys.outbox(),
-                self._keys.entry_timers(),
-                self._keys.outbox_since(),
-                self._keys.running_timers(),
-                self._keys.settled(),
+                self._keys.outbox(bucket),
+                self._keys.entry_timers(bucket),
+                self._keys.outbox_since(bucket),
+                self._keys.running_timers(bucket),
+                self._keys.settled(bucket),
+                self._keys.user_unrecorded(timer.user.id),
                 *self._fingerprint_key(timer),
             ],
             args=[read.version, timer.id, settled_member(timer), *timer.redmine_time_entry_ids],
         )
         if not discarded:
             raise TimerChanged(timer.id)
-
-    async def prune_settled(self, now: dt.datetime, limit: int) -> Pruned:
-        """Removes up to `limit` recorded timers whose retention ended by `now`, each with its
-        place in its user's timers and its entries' mappings (one script each, one round trip)."""
-        members = await self._redis.zrangebyscore(
-            self._keys.settled(), "-inf", score(now), start=0, num=limit
-        )
-        if not members:
-            return Pruned(0, 0)
-        pipe = self._redis.pipeline(transaction=False)
-        for member in members:
-            timer_id, user_id, entry_ids = parsed_member(str(member))
-            await self._prune(
-                keys=[
-                    self._keys.settled(),
-                    self._keys.timer(timer_id),
-                    self._keys.user_timers(user_id),
-                    self._keys.entry_timers(),
-                ],
-                args=[str(member), score(now), timer_id, *entry_ids],
-                client=pipe,
-            )
-        pruned = await pipe.execute()
-        return Pruned(len(members), sum(int(n) for n in pruned))
-
-    async def settled_count(self) -> int:
-        return int(await self._redis.zcard(self._keys.settled()))
+        if bucket_of_timer(timer.id) is None:
+            await self._redis.hdel(self._keys.legacy_buckets(), str(timer.id))
 
     async def users_with_timers(self, user_ids: Sequence[int]) -> set[int]:
         """Those of `user_ids` who have any timer at all (running, or recorded long ago)."""
@@ -280,21 +261,30 @@ class RedisStore:
         found = await pipe.execute()
         return {user_id for user_id, n in zip(user_ids, found, strict=True) if n}
 
-    async def timer_ids_of_entries(self, entry_ids: list[int]) -> dict[int, int]:
-        if not entry_ids:
+    async def timer_ids_of_entries(self, entry_users: Mapping[int, int]) -> dict[int, int]:
+        """The timers that posted these Redmine entries, given as entry id -> its user's id (an
+        entry's mapping lives in its user's bucket); entries no timer posted are left out."""
+        if not entry_users:
             return {}
-        values = await self._redis.hmget(self._keys.entry_timers(), [str(e) for e in entry_ids])
-        return {e: int(v) for e, v in zip(entry_ids, values, strict=True) if v is not None}
-
-    async def due_outbox_ids(self, now: dt.datetime, limit: int) -> list[int]:
-        ids = await self._redis.zrangebyscore(
-            self._keys.outbox(), "-inf", score(now), start=0, num=limit
-        )
-        return [int(v) for v in ids if isinstance(v, str)]
+        by_bucket: dict[int, list[int]] = {}
+        for entry_id, user_id in entry_users.items():
+            by_bucket.setdefault(bucket_of_user(user_id), []).append(entry_id)
+        pipe = self._redis.pipeline(transaction=False)
+        for bucket, entry_ids in by_bucket.items():
+            pipe.hmget(self._keys.entry_timers(bucket), [str(e) for e in entry_ids])
+        mapped: dict[int, int] = {}
+        for entry_ids, values in zip(by_bucket.values(), await pipe.execute(), strict=True):
+            mapped.update(
+                {e: int(v) for e, v in zip(entry_ids, values, strict=True) if v is not None}
+            )
+        return mapped
 
     async def claim_outbox_item(self, timer_id: int, now: dt.datetime, until: dt.datetime) -> bool:
+        bucket = await self._bucket_of(timer_id)
+        if bucket is None:
+            return False
         claimed: int = await self._claim(
-            keys=[self._keys.outbox()], args=[timer_id, score(now), score(until)]
+            keys=[self._keys.outbox(bucket)], args=[timer_id, score(now), score(until)]
         )
         return bool(claimed)
 
@@ -322,26 +312,18 @@ class RedisStore:
 
     async def set_aside(self, timer_id: int) -> bool:
         """Takes an unreadable item out of the outbox into a set operators can inspect."""
+        bucket = await self._bucket_of(timer_id)
+        if bucket is None:
+            return False
         moved: int = await self._set_aside(
-            keys=[self._keys.outbox(), self._keys.unreadable(), self._keys.outbox_since()],
+            keys=[
+                self._keys.outbox(bucket),
+                self._keys.unreadable(bucket),
+                self._keys.outbox_since(bucket),
+            ],
             args=[timer_id],
         )
         return bool(moved)
-
-    async def timer_counts(self) -> TimerCounts:
-        """Timers running, entries in the outbox and when the oldest of them entered it: three
-        O(1) reads in one round trip (metrics)."""
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.scard(self._keys.running_timers())
-        pipe.zcard(self._keys.outbox())
-        pipe.zrange(self._keys.outbox_since(), 0, 0, withscores=True)
-        running, depth, oldest = await pipe.execute()
-        since = dt.datetime.fromtimestamp(oldest[0][1], dt.UTC) if oldest else None
-        return TimerCounts(int(running), int(depth), since)
-
-    async def unreadable_ids(self) -> list[int]:
-        members = await self._redis.smembers(self._keys.unreadable())
-        return sorted(int(m) for m in members)
 
     async def cached(self, kind: CacheKind, name: str) -> str | None:
         value = await self._redis.get(self._keys.cache(kind, name))

@@ -8,9 +8,12 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
-from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import AskError, MovedError, NoScriptError, ResponseError, TryAgainError
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.typing import EncodableT, KeyT
+
+from gateway.store.nodes import StoreClient, write_nodes
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +22,10 @@ log = logging.getLogger(__name__)
 # is noticed at once (WAIT falls short and the count is read again); one that joins is waited for
 # from the next read on.
 REPLICAS_CHECK_S = 1.0
+# A write whose slot is moving is sent again at most this many times (each after a MOVED or a
+# TRYAGAIN), then answered 503, safe to repeat; TRYAGAIN waits this long first.
+REDIRECTS_MAX = 5
+TRY_AGAIN_S = 0.05
 
 
 class ReplicaAckTimeout(RedisTimeoutError):
@@ -29,33 +36,70 @@ class ReplicaAckTimeout(RedisTimeoutError):
 
 
 class ReplicaAcks:
-    """Runs a timer's write script and, while the master has replicas, WAITs for one of them.
+    """Runs a timer's write script and, while its master has replicas, WAITs for one of them.
 
-    The script and its WAIT go in one pipeline, on one connection: WAIT covers the writes of the
-    connection it is sent on. `wait_ms` 0: never waits.
+    The script and its WAIT go in one pipeline, on one connection to the master that holds the
+    script's keys: WAIT covers the writes of the connection it is sent on. On a cluster a slot
+    that moved is followed (MOVED: learn the new master; ASK: ask the importing one). `wait_ms`
+    0: never waits.
     """
 
-    def __init__(self, redis: Redis, wait_ms: int) -> None:
+    def __init__(self, redis: StoreClient, wait_ms: int) -> None:
         self._redis = redis
+        self._nodes = write_nodes(redis)
         self._wait_ms = wait_ms
-        self._replicas = 0
-        self._checked_at: float | None = None
+        # Per node: its count of online replicas and when it was read.
+        self._replicas: dict[str, tuple[float, int]] = {}
         self._is_unreadable = False
+
+    async def aclose(self) -> None:
+        await self._nodes.aclose()
 
     async def run(
         self, script: AsyncScript, *, keys: Sequence[KeyT], args: Sequence[EncodableT]
     ) -> Any:
-        if self._wait_ms == 0 or not await self._has_replicas():
+        if self._wait_ms == 0:
             return await script(keys=keys, args=args)
+        key = str(keys[0])
+        for _ in range(REDIRECTS_MAX):
+            name, node = await self._nodes.node_for(key)
+            if not await self._has_replicas(name, node):
+                return await script(keys=keys, args=args)
+            try:
+                return await self._acknowledged(script, keys, args, name, node)
+            except MovedError:
+                await self._nodes.moved(key)
+            except AskError as redirect:
+                name, node = self._nodes.node_at(redirect.host, int(redirect.port))
+                return await self._acknowledged(script, keys, args, name, node, asking=True)
+            except TryAgainError:
+                # Its slot is being moved and only some of its keys have arrived yet.
+                await asyncio.sleep(TRY_AGAIN_S)
+            except (RedisConnectionError, RedisTimeoutError):
+                # Its master may be gone: the next request asks for the one that took over.
+                await self._nodes.moved(key)
+                raise
+        raise ReplicaAckTimeout(f"the slot of {key} kept moving; the write may not have happened")
+
+    async def _acknowledged(
+        self,
+        script: AsyncScript,
+        keys: Sequence[KeyT],
+        args: Sequence[EncodableT],
+        name: str,
+        node: Redis,
+        *,
+        asking: bool = False,
+    ) -> Any:
         try:
-            result, acknowledged = await self._run_and_wait(script, keys, args)
+            result, acknowledged = await self._run_and_wait(node, script, keys, args, asking)
         except NoScriptError:
             # A master that never ran it (a new one after a failover): nothing was written.
-            script.sha = await self._redis.script_load(script.script)
-            result, acknowledged = await self._run_and_wait(script, keys, args)
+            script.sha = await node.script_load(script.script)
+            result, acknowledged = await self._run_and_wait(node, script, keys, args, asking)
         if int(acknowledged) >= 1:
             return result
-        if not await self._has_replicas(fresh=True):
+        if not await self._has_replicas(name, node, fresh=True):
             # Its replica went away (or this is a new master without one yet): nothing to wait for.
             log.warning("redis write not replicated: the master has no online replica")
             return result
@@ -65,25 +109,34 @@ class ReplicaAcks:
         )
 
     async def _run_and_wait(
-        self, script: AsyncScript, keys: Sequence[KeyT], args: Sequence[EncodableT]
+        self,
+        node: Redis,
+        script: AsyncScript,
+        keys: Sequence[KeyT],
+        args: Sequence[EncodableT],
+        asking: bool,
     ) -> list[Any]:
-        pipe = self._redis.pipeline(transaction=False)
+        pipe = node.pipeline(transaction=False)
+        if asking:
+            pipe.execute_command("ASKING")
         pipe.evalsha(script.sha, len(keys), *keys, *args)
         pipe.execute_command("WAIT", 1, self._wait_ms)
         answers: list[Any] = await pipe.execute()
-        return answers
+        return answers[-2:]
 
-    async def _has_replicas(self, *, fresh: bool = False) -> bool:
-        loop = asyncio.get_running_loop()
-        if fresh or self._checked_at is None or loop.time() - self._checked_at >= REPLICAS_CHECK_S:
+    async def _has_replicas(self, name: str, node: Redis, *, fresh: bool = False) -> bool:
+        now = asyncio.get_running_loop().time()
+        checked_at, replicas = self._replicas.get(name, (None, 0))
+        if fresh or checked_at is None or now - checked_at >= REPLICAS_CHECK_S:
             # Set first: writes arriving while this read is under way use the last count.
-            self._checked_at = loop.time()
-            self._replicas = await self._online_replicas()
-        return self._replicas > 0
+            self._replicas[name] = (now, replicas)
+            replicas = await self._online_replicas(node)
+            self._replicas[name] = (now, replicas)
+        return replicas > 0
 
-    async def _online_replicas(self) -> int:
+    async def _online_replicas(self, node: Redis) -> int:
         try:
-            info = await self._redis.info("replication")
+            info = await node.info("replication")
         except ResponseError as exc:
             # INFO refused (a managed Redis may rename it; the embedded store has none).
             if not self._is_unreadable:

@@ -1,14 +1,13 @@
 """SessionStore: the page's sign-in sessions in Redis, each under a hash of its id, with a TTL."""
 
-from redis.asyncio import Redis
-
 from gateway.store.keys import Keys
+from gateway.store.nodes import StoreClient
 
 
 class SessionStore:
     """Each session is one JSON value (the page's model of it), expiring after its idle time."""
 
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: StoreClient, keys: Keys) -> None:
         self._redis = redis
         self._keys = keys
 

@@ -75,7 +75,7 @@ class EntryFinder:
         else:
             params["project_id"] = timer.project_id
         entries = await self._redmine.time_entries(key, params)
-        claimed = await self._store.timer_ids_of_entries([e.id for e in entries])
+        claimed = await self._store.timer_ids_of_entries({e.id: e.user.id for e in entries})
         found: dict[dt.date, int] = {}
         for entry in sorted(entries, key=lambda e: e.id):
             hours = wanted.get(entry.spent_on)

@@ -132,7 +132,7 @@ class TimeTrackingLister:
 
     async def _shown(self, entries: list[RedmineTimeEntry]) -> list[tuple[dt.date, paging.Item]]:
         """Each entry with its day, as listed: its timer's when a gateway timer made it."""
-        mapped = await self._store.timer_ids_of_entries([e.id for e in entries])
+        mapped = await self._store.timer_ids_of_entries({e.id: e.user.id for e in entries})
         timers = {t.id: t for t in await self._store.timers(sorted(set(mapped.values())))}
         shown = []
         for entry in entries:
@@ -205,7 +205,7 @@ class TimeTrackingLister:
         scope: Scope,
         now: dt.datetime,
     ) -> list[TimeTrackingView]:
-        mapped = await self._store.timer_ids_of_entries([e.id for e in entries])
+        mapped = await self._store.timer_ids_of_entries({e.id: e.user.id for e in entries})
         timers = {t.id: t for t in await self._store.timers(sorted(set(mapped.values())))}
         direct: list[RedmineTimeEntry] = []
         shown: dict[int, Timer] = {}
@@ -234,7 +234,7 @@ class TimeTrackingLister:
         """The caller's timers not (yet) in Redmine, so that their ids show before and after."""
         if not scope.may_include(caller):
             return []
-        timers = await self._store.timers(await self._store.user_timer_ids(caller.user_id))
+        timers = await self._store.timers(await self._store.unrecorded_timer_ids(caller.user_id))
         return [t for t in timers if t.status != "recorded" and self._in_query(t, query, scope)]
 
     def _in_query(self, timer: Timer, query: ListQuery, scope: Scope) -> bool:

@@ -37,7 +37,7 @@ class OutboxWorker:
 
     async def run_once(self) -> int:
         """Attempts every entry that is due; returns how many were attempted."""
-        due = await self._store.due_outbox_ids(self._clock.now(), BATCH)
+        due = await self._store.walks.due_outbox_ids(self._clock.now(), BATCH)
         for timer_id in due:
             await self._attempt(timer_id)
         return len(due)

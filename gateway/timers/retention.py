@@ -26,7 +26,7 @@ class RetentionSweeper:
         """Prunes every timer due now, a batch at a time; returns how many it pruned."""
         pruned = 0
         while True:
-            batch = await self._store.prune_settled(self._clock.now(), BATCH)
+            batch = await self._store.walks.prune_settled(self._clock.now(), BATCH)
             pruned += batch.pruned
             if batch.seen < BATCH:
                 break

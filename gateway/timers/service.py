@@ -250,7 +250,7 @@ class TimerService:
         purpose = await self._purposes.purpose(caller, request, manual=manual)
         now = self._clock.now()
         return Timer(
-            id=await self._store.next_timer_id(),
+            id=await self._store.next_timer_id(caller.user_id),
             user=caller.owner,
             task_uuid=request.task_uuid,
             issue_id=purpose.issue_id,
@@ -269,7 +269,8 @@ class TimerService:
 
     async def _delete_redmine_entry(self, caller: Caller, entry_id: int) -> None:
         await own_entry(self._redmine, caller, entry_id)
-        timer_id = (await self._store.timer_ids_of_entries([entry_id])).get(entry_id)
+        mapped = await self._store.timer_ids_of_entries({entry_id: caller.user_id})
+        timer_id = mapped.get(entry_id)
         if timer_id is not None:
             # Posted by one of the caller's timers: delete the timer, so no record dangles.
             try:

@@ -34,9 +34,11 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from gateway.store import scripts  # noqa: E402
+from gateway.store.buckets import BUCKETS, bucket_of_user, bucketed_timer_id  # noqa: E402
 from gateway.store.keys import Keys  # noqa: E402
-from gateway.store.redis import RedisStore, score, settled_member  # noqa: E402
-from gateway.timers.models import TIMER_ID_BASE, Owner, Portion, Timer  # noqa: E402
+from gateway.store.members import score, settled_member  # noqa: E402
+from gateway.store.redis import RedisStore  # noqa: E402
+from gateway.timers.models import Owner, Portion, Timer  # noqa: E402
 from gateway.timers.retention import RetentionSweeper  # noqa: E402
 from tests.clock import ManualClock  # noqa: E402
 from tests.realredis import running_redis  # noqa: E402
@@ -97,14 +99,16 @@ class Writer:
             # The record CREATE_TIMER writes is overwritten by SAVE_TIMER's: the recorded JSON
             # stands for both (one serialization a timer instead of two).
             record = timer.model_dump_json()
+            bucket = bucket_of_user(timer.user.id)
             await self._create(
                 keys=[
-                    keys.timer(timer.id),
+                    keys.timer(bucket, timer.id),
                     keys.running(timer.user.id),
                     keys.user_timers(timer.user.id),
-                    keys.outbox(),
-                    keys.outbox_since(),
-                    keys.running_timers(),
+                    keys.outbox(bucket),
+                    keys.outbox_since(bucket),
+                    keys.running_timers(bucket),
+                    keys.user_unrecorded(timer.user.id),
                 ],
                 args=[
                     timer.id,
@@ -121,13 +125,14 @@ class Writer:
             ttl_ms = int(self._retention.total_seconds() * 1000)
             await self._save(
                 keys=[
-                    keys.timer(timer.id),
+                    keys.timer(bucket, timer.id),
                     keys.running(timer.user.id),
-                    keys.outbox(),
-                    keys.entry_timers(),
-                    keys.outbox_since(),
-                    keys.running_timers(),
-                    keys.settled(),
+                    keys.outbox(bucket),
+                    keys.entry_timers(bucket),
+                    keys.outbox_since(bucket),
+                    keys.running_timers(bucket),
+                    keys.settled(bucket),
+                    keys.user_unrecorded(timer.user.id),
                 ],
                 args=[
                     "1",
@@ -139,6 +144,7 @@ class Writer:
                     settled_member(timer),
                     score(timer.ended_at + self._retention),
                     ttl_ms,
+                    score(timer.started_at),
                     *timer.redmine_time_entry_ids,
                 ],
                 client=pipe,
@@ -156,24 +162,34 @@ async def used_memory(redis: Redis) -> int:
     return int(info["used_memory"])
 
 
+def timer_of(written: int, users: int) -> tuple[int, int]:
+    """The id and user of the `written`-th simulated timer (ids as the gateway gives them)."""
+    user_id = 1 + (written % users)
+    return bucketed_timer_id(bucket_of_user(user_id), written + 1), user_id
+
+
 async def breakdown(redis: Redis, keys: Keys, users: int, timers: int) -> dict[str, float]:
     """MEMORY USAGE of each kind of key, per timer (records: a sample of 1,000)."""
-    sample = [TIMER_ID_BASE + 1 + i * max(1, timers // 1000) for i in range(min(1000, timers))]
-    records = [await memory_of(redis, keys.timer(t)) for t in sample]
+    sample = [timer_of(i * max(1, timers // 1000), users) for i in range(min(1000, timers))]
+    records = [await memory_of(redis, keys.timer(bucket_of_user(u), t)) for t, u in sample]
     indexes = [await memory_of(redis, keys.user_timers(u)) for u in range(1, users + 1)]
+    entry_maps = [await memory_of(redis, keys.entry_timers(b)) for b in range(BUCKETS)]
+    settled = [await memory_of(redis, keys.settled(b)) for b in range(BUCKETS)]
     return {
         "record": sum(records) / len(records),
         "user index": sum(indexes) / timers,
-        "entry map": await memory_of(redis, keys.entry_timers()) / timers,
-        "settled": await memory_of(redis, keys.settled()) / timers,
+        "entry map": sum(entry_maps) / timers,
+        "settled": sum(settled) / timers,
         "user index per user": sum(indexes) / users,
     }
 
 
-async def check_as_the_gateway_reads(store: RedisStore, timer_id: int, entry_id: int) -> None:
+async def check_as_the_gateway_reads(
+    store: RedisStore, timer_id: int, user_id: int, entry_id: int
+) -> None:
     read = await store.timer(timer_id)
     assert read.timer.status == "recorded"
-    assert await store.timer_ids_of_entries([entry_id]) == {entry_id: timer_id}
+    assert await store.timer_ids_of_entries({entry_id: user_id}) == {entry_id: timer_id}
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -198,8 +214,7 @@ async def run(args: argparse.Namespace) -> None:
             batch: list[Timer] = []
             count = int(due_total) - written
             for i in range(count):
-                timer_id = TIMER_ID_BASE + written + 1
-                user_id = 1 + (written % args.users)
+                timer_id, user_id = timer_of(written, args.users)
                 at = today + dt.timedelta(seconds=(i * 86_400) // max(count, 1))
                 batch.append(recorded(timer_id, user_id, at, FIRST_ENTRY_ID + written))
                 written += 1
@@ -210,7 +225,7 @@ async def run(args: argparse.Namespace) -> None:
             clock.current = today + dt.timedelta(days=1)
             await sweeper.run_once()
             if day + 1 == args.days:
-                await check_as_the_gateway_reads(store, TIMER_ID_BASE + 1, FIRST_ENTRY_ID)
+                await check_as_the_gateway_reads(store, *timer_of(0, args.users), FIRST_ENTRY_ID)
                 phase_one = (
                     written,
                     await used_memory(redis) - baseline,
@@ -222,7 +237,7 @@ async def run(args: argparse.Namespace) -> None:
                     day + 1,
                     written,
                     int(await redis.dbsize()),
-                    await store.settled_count(),
+                    await store.walks.settled_count(),
                     await used_memory(redis),
                 )
                 samples.append(sample)

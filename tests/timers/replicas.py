@@ -17,6 +17,7 @@ from gateway.store.keys import Keys
 from tests.clock import ManualClock
 from tests.conftest import GatewayClient
 from tests.fakes.redmine_api import FakeRedmineApi
+from tests.keyspace import any_ids
 
 # Every replica of one deployment shares it: it seals the API keys of entries waiting in Redis.
 SECRET_KEY = "x" * 32
@@ -147,24 +148,25 @@ async def poll_until_recorded(client: GatewayClient, api_key: str, timer_id: int
 def permanent_key_pattern(prefix: str) -> re.Pattern[str]:
     """The keys meant to outlive any TTL: timers (but recorded ones), their indexes and the
     outbox."""
-    keys, some_id = Keys(prefix), 987654321
+    keys, some_id, bucket = Keys(prefix), 987654321, 0
     shapes = [
-        keys.timer_ids(),
-        keys.outbox(),
-        keys.outbox_since(),
-        keys.running_timers(),
-        keys.entry_timers(),
-        keys.settled(),
-        keys.timer(some_id),
+        keys.timer_ids(bucket),
+        keys.outbox(bucket),
+        keys.outbox_since(bucket),
+        keys.running_timers(bucket),
+        keys.entry_timers(bucket),
+        keys.settled(bucket),
+        keys.timer(bucket, some_id),
         keys.running(some_id),
         keys.user_timers(some_id),
+        keys.user_unrecorded(some_id),
     ]
-    return re.compile("|".join(re.escape(s).replace(str(some_id), r"\d+") for s in shapes))
+    return re.compile("|".join(any_ids(s, some_id) for s in shapes))
 
 
 def timer_record_pattern(prefix: str) -> re.Pattern[str]:
     some_id = 987654321
-    return re.compile(re.escape(Keys(prefix).timer(some_id)).replace(str(some_id), r"\d+"))
+    return re.compile(any_ids(Keys(prefix).timer(0, some_id), some_id))
 
 
 async def is_recorded(redis: Redis, name: str) -> bool:

@@ -133,7 +133,7 @@ async def test_a_scrape_redis_does_not_answer_in_time_leaves_the_timer_gauges_ou
         await never.wait()
 
     monkeypatch.setattr(views, "STORE_READ_TIMEOUT_S", 0.1)
-    monkeypatch.setattr(gw.app[STORE], "timer_counts", hung)
+    monkeypatch.setattr(gw.app[STORE].walks, "timer_counts", hung)
     metrics = await metrics_of(gw)
     assert not set(TIMER_GAUGES) & set(metrics.families)
     assert redis_errors(metrics) == {"request": 0, "outbox": 0, "scrape": 1}

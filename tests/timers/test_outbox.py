@@ -116,7 +116,7 @@ async def test_two_outbox_passes_at_once_post_once(
 ) -> None:
     pending = await stop_pending(gw, Canned(status=503))
     gw.clock.advance(seconds=5)
-    rendezvous(monkeypatch, gw.app[STORE], "due_outbox_ids")  # both see the entry due
+    rendezvous(monkeypatch, gw.app[STORE].walks, "due_outbox_ids")  # both see the entry due
     mark = gw.mark()
     assert list(await asyncio.gather(gw.run_outbox(), gw.run_outbox())) == [1, 1]
     assert len(gw.entry_posts_since(mark)) == 1

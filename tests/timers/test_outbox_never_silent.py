@@ -8,10 +8,10 @@ from fakeredis import FakeAsyncRedis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from gateway.appkeys import OUTBOX, SETTINGS, STORE
-from gateway.store.keys import Keys
 from gateway.timers.recorder import Recorder
 from tests.analytics.wiring import ask, seed
 from tests.fakes.redmine import Canned
+from tests.keyspace import Keyspace
 from tests.timers.conftest import ALICE, Gateway, GatewayFactory, assert_error
 
 
@@ -54,12 +54,12 @@ async def test_an_unreadable_record_is_set_aside_not_retried(
 ) -> None:
     pending = await stop_pending(gw)
     sound = await stop_pending(gw, "bob", task_uuid="2")
-    keys = Keys(gw.app[SETTINGS].key_prefix)
+    keys = Keyspace(gw.app[SETTINGS].key_prefix)
     await redis.hset(keys.timer(pending["id"]), "json", '{"id": "garbage"}')
     gw.clock.advance(seconds=5)
     assert await gw.run_outbox() == 2
     assert (await gw.show(sound["id"], "bob")).data["status"] == "recorded"
-    assert await gw.app[STORE].unreadable_ids() == [pending["id"]]
+    assert await gw.app[STORE].walks.unreadable_ids() == [pending["id"]]
     assert gw.app[OUTBOX].counts.set_aside == 1
     gw.clock.advance(minutes=10)
     assert await gw.run_outbox() == 0

@@ -9,8 +9,8 @@ import pytest
 from fakeredis import FakeAsyncRedis
 
 from gateway.appkeys import STORE
-from gateway.store.keys import Keys
 from gateway.timers.pausing import MAX_SEGMENTS
+from tests.keyspace import Keyspace
 from tests.timers.conftest import (
     ALICE,
     Gateway,
@@ -128,7 +128,7 @@ async def test_a_timer_stored_before_pausing_existed_stops_as_before(
     gw: Gateway, redis: FakeAsyncRedis
 ) -> None:
     started = await gw.start()
-    key = Keys("tg").timer(started["id"])
+    key = Keyspace("tg").timer(started["id"])
     raw = await redis.hget(key, "json")
     assert isinstance(raw, str)
     record = json.loads(raw)

@@ -11,7 +11,6 @@ from pytest_aiohttp import AiohttpClient, AiohttpServer
 from redis.asyncio import Redis
 
 from gateway.appkeys import OUTBOX
-from gateway.store.keys import Keys
 from gateway.timers.models import Timer
 from gateway.timers.outbox_policy import RETRY_FIRST
 from tests.clock import ManualClock
@@ -19,6 +18,7 @@ from tests.conftest import GatewayClient
 from tests.fakes.redmine import Canned
 from tests.fakes.redmine_api import FakeRedmineApi
 from tests.gateway_process import GatewayProcess, running_gateway
+from tests.keyspace import Keyspace
 from tests.procfs import TCP_ESTABLISHED, TCP_LISTEN, tcp_sockets
 from tests.realredis import BINARY_ENV, RedisServerError, running_redis
 from tests.realsentinel import DEPLOYMENTS, RedisDeployment, running_deployment
@@ -119,7 +119,7 @@ def secrets(cluster: Cluster) -> list[str]:
 
 async def stored_timer(cluster: Cluster, timer_id: int) -> Timer:
     async with Redis.from_url(cluster.redis_url, decode_responses=True) as redis:
-        raw = await redis.hget(Keys(cluster.prefix).timer(timer_id), "json")
+        raw = await redis.hget(Keyspace(cluster.prefix).timer(timer_id), "json")
     assert raw is not None
     return Timer.model_validate_json(raw)
 
@@ -363,8 +363,9 @@ async def test_redis_holds_no_raw_api_key_and_only_timers_are_permanent(cluster:
     async with b.get("/time-trackings?project_slug=web-app", headers=auth(bob)) as response:
         assert response.status == 200, await response.text()
     ttls = await audit_keys(cluster, secrets(cluster))
-    keys = Keys(cluster.prefix)
-    assert ttls[keys.timer(waiting)] == ttls[keys.running(ALICE_ID)] == ttls[keys.outbox()] == -1
+    keys = Keyspace(cluster.prefix)
+    running, outbox = keys.keys.running(ALICE_ID), keys.outbox(BOB_ID)
+    assert ttls[keys.timer(waiting)] == ttls[running] == ttls[outbox] == -1
     caches = {name.split(":")[2] for name, ttl in ttls.items() if ttl > 0}
     assert {"identity", "project", "user"} <= caches, ttls
     assert (await stored_timer(cluster, waiting)).sealed_key is not None

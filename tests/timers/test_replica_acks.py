@@ -15,10 +15,10 @@ from redis.asyncio import Redis
 from gateway.app import create_app
 from gateway.appkeys import OUTBOX
 from gateway.store import replication
-from gateway.store.keys import Keys
 from tests.clock import ManualClock
 from tests.conftest import GatewayClient
 from tests.fakes.redmine_api import FakeRedmineApi
+from tests.keyspace import Keyspace
 from tests.ports import free_port
 from tests.realredis import HOST, RedisServer, redis_server_binary, running_redis
 from tests.realsentinel import (
@@ -73,7 +73,7 @@ async def wait_calls(url: str) -> int:
 
 async def timer_json(server: RedisServer, prefix: str, timer_id: int) -> str | None:
     async with Redis(host=HOST, port=server.port, decode_responses=True) as redis:
-        value = await redis.hget(Keys(prefix).timer(timer_id), "json")
+        value = await redis.hget(Keyspace(prefix).timer(timer_id), "json")
     return None if value is None else str(value)
 
 

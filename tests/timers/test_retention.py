@@ -7,12 +7,12 @@ import pytest
 from fakeredis import FakeAsyncRedis
 
 from gateway.appkeys import SWEEPER
-from gateway.store.keys import Keys
 from gateway.timers import retention
 from tests.fakes.redmine import Canned
+from tests.keyspace import Keyspace
 from tests.timers.conftest import ALICE, Gateway, GatewayFactory, assert_error
 
-KEYS = Keys("tg")
+KEYS = Keyspace("tg")
 DAY_MS = 86_400_000
 
 
@@ -22,13 +22,14 @@ async def sweep(gw: Gateway) -> int:
 
 async def indexes_of(redis: FakeAsyncRedis, timer_id: int) -> dict[str, object]:
     """Where a timer appears: its record, its user's timers, the entry map and settled timers."""
-    members = [str(m) for m in await redis.zrange(KEYS.settled(), 0, -1)]
+    members = [str(m) for m in await redis.zrange(KEYS.settled(ALICE), 0, -1)]
+    entry_map = KEYS.entry_timers(ALICE)
     settled = [m for m in members if m.startswith(f"{timer_id}:")]
     return {
         "record": await redis.exists(KEYS.timer(timer_id)),
-        "user_index": await redis.zscore(KEYS.user_timers(ALICE), str(timer_id)) is not None,
+        "user_index": await redis.zscore(KEYS.keys.user_timers(ALICE), str(timer_id)) is not None,
         "entry_map": sorted(
-            k for k, v in (await redis.hgetall(KEYS.entry_timers())).items() if v == str(timer_id)
+            k for k, v in (await redis.hgetall(entry_map)).items() if v == str(timer_id)
         ),
         "settled": settled,
     }
@@ -50,7 +51,9 @@ async def test_a_recorded_timer_expires_after_the_retention_with_its_indexes(
     # gateway's clock) is the same moment.
     assert 30 * DAY_MS - 60_000 < await redis.pttl(KEYS.timer(timer_id)) <= 30 * DAY_MS
     due = gw.clock.now() + dt.timedelta(days=30)
-    assert await redis.zscore(KEYS.settled(), f"{timer_id}:{ALICE}:{entry_id}") == due.timestamp()
+    assert (
+        await redis.zscore(KEYS.settled(ALICE), f"{timer_id}:{ALICE}:{entry_id}") == due.timestamp()
+    )
 
     gw.clock.advance(days=30, seconds=-1)
     assert await sweep(gw) == 0
@@ -89,9 +92,9 @@ async def test_pending_and_failed_entries_never_expire(
     assert await sweep(gw) == 0
     for timer_id, status in ((failed["id"], "failed"), (pending["id"], "pending")):
         assert await redis.pttl(KEYS.timer(timer_id)) == -1
-        assert await redis.zscore(KEYS.user_timers(ALICE), str(timer_id)) is not None
+        assert await redis.zscore(KEYS.keys.user_timers(ALICE), str(timer_id)) is not None
         assert (await gw.show(timer_id)).data["status"] == status
-    assert await redis.zcard(KEYS.settled()) == 0
+    assert await redis.zcard(KEYS.settled(ALICE)) == 0
 
 
 async def test_a_failed_entry_recorded_later_expires_from_then(
@@ -118,7 +121,7 @@ async def test_deleting_a_recorded_timer_leaves_nothing_to_prune(
     gw: Gateway, redis: FakeAsyncRedis
 ) -> None:
     stopped = await gw.timed(30)
-    assert await redis.zcard(KEYS.settled()) == 1
+    assert await redis.zcard(KEYS.settled(ALICE)) == 1
     assert (await gw.request("DELETE", f"/time-trackings/{stopped['id']}")).status == 204
     assert await indexes_of(redis, stopped["id"]) == {
         "record": 0,
@@ -150,8 +153,8 @@ async def test_the_sweep_prunes_indexes_of_a_record_redis_expired_first(
         "entry_map": [],
         "settled": [],
     }
-    assert await redis.hlen(KEYS.entry_timers()) == 0
-    assert await redis.exists(KEYS.user_timers(ALICE)) == 0
+    assert await redis.hlen(KEYS.entry_timers(ALICE)) == 0
+    assert await redis.exists(KEYS.keys.user_timers(ALICE)) == 0
 
 
 async def test_a_sweep_prunes_more_than_one_batch(
@@ -163,4 +166,4 @@ async def test_a_sweep_prunes_more_than_one_batch(
     monkeypatch.setattr(retention, "BATCH", 2)
     assert await sweep(gw) == 5
     assert not [i for i in ids if await redis.exists(KEYS.timer(i))]
-    assert await redis.zcard(KEYS.settled()) == 0
+    assert await redis.zcard(KEYS.settled(ALICE)) == 0

@@ -11,12 +11,14 @@ import pytest
 from pytest_aiohttp import AiohttpClient
 from redis.asyncio import Redis
 
+from gateway.store.buckets import bucket_of_user, bucketed_timer_id
 from gateway.store.keys import Keys
 from gateway.store.redis import RedisStore, Retention
-from gateway.timers.models import TIMER_ID_BASE, Owner, Portion, Timer
+from gateway.timers.models import Owner, Portion, Timer
 from tests.clock import ManualClock
 from tests.fakes.redmine import Canned
 from tests.fakes.redmine_api import FakeRedmineApi
+from tests.keyspace import Keyspace
 from tests.realredis import RedisServer, running_redis
 from tests.timers.replicas import (
     ALICE_ID,
@@ -65,7 +67,7 @@ async def test_recorded_records_carry_the_retention_as_ttl_and_others_none(
     redmine_api.outage = None
     assert (await shown(gateway, key, recorded))["status"] == "recorded"
 
-    keys = Keys(cluster.prefix)
+    keys = Keyspace(cluster.prefix)
     before_ms = int(time.time() * 1000)
     expires_ms = int(await redis.pexpiretime(keys.timer(recorded)))
     after_ms = int(time.time() * 1000)
@@ -74,7 +76,7 @@ async def test_recorded_records_carry_the_retention_as_ttl_and_others_none(
     # The due time on the gateway's clock is the same retention, counted from the post.
     [(member, due)] = [
         (str(pair[0]), float(pair[1]))
-        for pair in await redis.zrange(keys.settled(), 0, -1, withscores=True)
+        for pair in await redis.zrange(keys.settled(ALICE_ID), 0, -1, withscores=True)
     ]
     assert member.startswith(f"{recorded}:{ALICE_ID}:")
     assert due == (clock.now() - dt.timedelta(minutes=30) + dt.timedelta(days=400)).timestamp()
@@ -105,7 +107,7 @@ async def test_redis_expires_the_record_and_the_sweep_prunes_its_indexes(
     keys = Keys(unique_prefix())
     store = RedisStore(redis, keys)
     now = clock.now()
-    timer_id, entry_id = TIMER_ID_BASE + 1, 77
+    timer_id, entry_id = bucketed_timer_id(bucket_of_user(ALICE_ID), 1), 77
     running = recorded_timer(timer_id, entry_id, now).model_copy(
         update={"status": "running", "portions": (), "ended_at": None}
     )
@@ -114,19 +116,20 @@ async def test_redis_expires_the_record_and_the_sweep_prunes_its_indexes(
     # A retention of 200 ms on Redis's clock, one day on the gateway's.
     retention = Retention(until=now + dt.timedelta(days=1), ttl=dt.timedelta(milliseconds=200))
     await store.save_timer(read, recorded_timer(timer_id, entry_id, now), retention=retention)
-    assert 0 < int(await redis.pttl(keys.timer(timer_id))) <= 200
+    record = Keyspace(keys.prefix).timer(timer_id)
+    assert 0 < int(await redis.pttl(record)) <= 200
     async with asyncio.timeout(EXPIRY_DEADLINE_S):
         while True:
-            if not await redis.exists(keys.timer(timer_id)):
+            if not await redis.exists(record):
                 break
             await asyncio.sleep(0.05)
     # Redis dropped the record; its indexes wait for the sweep, on the gateway's clock.
-    assert await store.user_timer_ids(ALICE_ID) == [timer_id]
-    assert await store.timer_ids_of_entries([entry_id]) == {entry_id: timer_id}
-    assert (await store.prune_settled(now, 10)).pruned == 0
-    pruned = await store.prune_settled(now + dt.timedelta(days=1), 10)
+    assert await redis.zrange(keys.user_timers(ALICE_ID), 0, -1) == [str(timer_id)]
+    assert await store.timer_ids_of_entries({entry_id: ALICE_ID}) == {entry_id: timer_id}
+    assert (await store.walks.prune_settled(now, 10)).pruned == 0
+    pruned = await store.walks.prune_settled(now + dt.timedelta(days=1), 10)
     assert (pruned.seen, pruned.pruned) == (1, 1)
-    assert await store.user_timer_ids(ALICE_ID) == []
-    assert await store.timer_ids_of_entries([entry_id]) == {}
-    assert await store.settled_count() == 0
+    assert await redis.zrange(keys.user_timers(ALICE_ID), 0, -1) == []
+    assert await store.timer_ids_of_entries({entry_id: ALICE_ID}) == {}
+    assert await store.walks.settled_count() == 0
     assert [name async for name in redis.scan_iter(match=f"{keys.prefix}:*")] == []
