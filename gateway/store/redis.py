@@ -337,7 +337,11 @@ class RedisStore:
         """`cached` for many names in one round trip, in their order."""
         if not names:
             return []
-        values = await self._redis.mget([self._keys.cache(kind, name) for name in names])
+        # GETs in a pipeline, not MGET: on a cluster the names fall in different slots.
+        pipe = self._redis.pipeline(transaction=False)
+        for name in names:
+            pipe.get(self._keys.cache(kind, name))
+        values = await pipe.execute()
         return [None if value is None else str(value) for value in values]
 
     async def remember_many(self, kind: CacheKind, values: Mapping[str, str], ttl_s: int) -> None:
