@@ -161,7 +161,7 @@ def redis_ctx(injected: StoreClient | None) -> CleanupContext:
                 if injected is not None
                 else await stack.enter_async_context(connected_redis(settings))
             )
-            acks = ReplicaAcks(client, wait_ms)
+            acks = ReplicaAcks(client, wait_ms, settings.redis_timeout_s)
             stack.push_async_callback(acks.aclose)
             migration = app[LAYOUT] = LayoutMigration(client, keys)
             if settings.redis_cluster:

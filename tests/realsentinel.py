@@ -23,7 +23,6 @@ from tests.realredis import (
     _read,
     _stop,
     redis_server_binary,
-    running_redis,
 )
 
 SENTINEL_BINARY_ENV = "REDIS_SENTINEL"
@@ -240,30 +239,3 @@ async def _started_server(
         log = await asyncio.to_thread(_read, server.log_path)
         raise RedisServerError(f"redis-server did not start on {server.port}; log:\n{log}")
     return server
-
-
-DEPLOYMENTS = ("standalone", "sentinel")
-
-
-@dataclass(frozen=True)
-class RedisDeployment:
-    """What a gateway is given to reach Redis, and the master's URL for the test's own reads."""
-
-    kind: str
-    master_url: str
-    settings: dict[str, Any]  # Settings keyword arguments
-    env: dict[str, str]  # the same as GATEWAY_* variables
-
-
-@asynccontextmanager
-async def running_deployment(kind: str) -> AsyncIterator[RedisDeployment]:
-    """A standalone redis-server, or a master with one replica under one Sentinel."""
-    if kind == "standalone":
-        async with running_redis() as server:
-            yield RedisDeployment(
-                kind, server.url, {"redis_url": server.url}, {"GATEWAY_REDIS_URL": server.url}
-            )
-        return
-    assert kind == "sentinel", kind
-    async with running_sentinel_set(replicas=1, sentinels=1) as servers:
-        yield RedisDeployment(kind, servers.master.url, servers.settings(), servers.env())

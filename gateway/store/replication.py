@@ -22,10 +22,11 @@ log = logging.getLogger(__name__)
 # is noticed at once (WAIT falls short and the count is read again); one that joins is waited for
 # from the next read on.
 REPLICAS_CHECK_S = 1.0
-# A write whose slot is moving is sent again at most this many times (each after a MOVED or a
-# TRYAGAIN), then answered 503, safe to repeat; TRYAGAIN waits this long first.
-REDIRECTS_MAX = 5
-TRY_AGAIN_S = 0.05
+# While a write's slot is moving (MOVED, TRYAGAIN) it is sent again, TRYAGAIN after a pause
+# growing from the first to the last of these, until the store's timeout has passed; then it is
+# answered 503, safe to repeat.
+TRY_AGAIN_FIRST_S = 0.02
+TRY_AGAIN_MAX_S = 0.2
 
 
 class ReplicaAckTimeout(RedisTimeoutError):
@@ -44,10 +45,11 @@ class ReplicaAcks:
     0: never waits.
     """
 
-    def __init__(self, redis: StoreClient, wait_ms: int) -> None:
+    def __init__(self, redis: StoreClient, wait_ms: int, moving_s: float = 2.0) -> None:
         self._redis = redis
         self._nodes = write_nodes(redis)
         self._wait_ms = wait_ms
+        self._moving_s = moving_s  # GATEWAY_REDIS_TIMEOUT_S
         # Per node: its count of online replicas and when it was read.
         self._replicas: dict[str, tuple[float, int]] = {}
         self._is_unreadable = False
@@ -61,20 +63,25 @@ class ReplicaAcks:
         if self._wait_ms == 0:
             return await script(keys=keys, args=args)
         key = str(keys[0])
-        for _ in range(REDIRECTS_MAX):
+        loop = asyncio.get_running_loop()
+        deadline, pause = loop.time() + self._moving_s, TRY_AGAIN_FIRST_S
+        while loop.time() < deadline:
             name, node = await self._nodes.node_for(key)
             if not await self._has_replicas(name, node):
                 return await script(keys=keys, args=args)
             try:
-                return await self._acknowledged(script, keys, args, name, node)
+                try:
+                    return await self._acknowledged(script, keys, args, name, node)
+                except AskError as redirect:
+                    # Its slot is moving and its keys have gone: ask the importing master.
+                    name, node = self._nodes.node_at(redirect.host, int(redirect.port))
+                    return await self._acknowledged(script, keys, args, name, node, asking=True)
             except MovedError:
                 await self._nodes.moved(key)
-            except AskError as redirect:
-                name, node = self._nodes.node_at(redirect.host, int(redirect.port))
-                return await self._acknowledged(script, keys, args, name, node, asking=True)
             except TryAgainError:
                 # Its slot is being moved and only some of its keys have arrived yet.
-                await asyncio.sleep(TRY_AGAIN_S)
+                await asyncio.sleep(pause)
+                pause = min(2 * pause, TRY_AGAIN_MAX_S)
             except (RedisConnectionError, RedisTimeoutError):
                 # Its master may be gone: the next request asks for the one that took over.
                 await self._nodes.moved(key)

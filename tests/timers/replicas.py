@@ -4,18 +4,21 @@ import asyncio
 import json
 import re
 import uuid
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 from pytest_aiohttp import AiohttpClient
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 from gateway.app import create_app
 from gateway.settings import Settings
 from gateway.store.keys import Keys
 from tests.clock import ManualClock
 from tests.conftest import GatewayClient
+from tests.deployments import reading_client
 from tests.fakes.redmine_api import FakeRedmineApi
 from tests.keyspace import any_ids
 
@@ -47,6 +50,10 @@ class Cluster:
     serve: AiohttpClient
     # How the replicas reach Redis (e.g. through Sentinel); default: `redis_url` directly.
     redis_settings: dict[str, Any] = field(default_factory=dict)
+
+    def reads(self) -> AbstractAsyncContextManager[Redis | RedisCluster]:
+        """A client for the test's own reads of what the replicas stored."""
+        return reading_client(self.redis_url, is_cluster="redis_cluster" in self.redis_settings)
 
     def settings(self, **overrides: Any) -> Settings:
         return Settings(
@@ -169,12 +176,12 @@ def timer_record_pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(any_ids(Keys(prefix).timer(0, some_id), some_id))
 
 
-async def is_recorded(redis: Redis, name: str) -> bool:
+async def is_recorded(redis: Redis | RedisCluster, name: str) -> bool:
     """A recorded timer's record expires after the retention; every other one is kept."""
     return bool(await redis.hget(name, "status") == "recorded")
 
 
-async def values_of(redis: Redis, key: str) -> list[str]:
+async def values_of(redis: Redis | RedisCluster, key: str) -> list[str]:
     """Every string a key holds, read the way its type requires."""
     kind = await redis.type(key)
     if kind == "string":
@@ -199,7 +206,7 @@ async def audit_keys(cluster: Cluster, secrets: list[str]) -> dict[str, int]:
     """
     permanent = permanent_key_pattern(cluster.prefix)
     record = timer_record_pattern(cluster.prefix)
-    async with Redis.from_url(cluster.redis_url, decode_responses=True) as redis:
+    async with cluster.reads() as redis:
         names = [str(name) async for name in redis.scan_iter(count=500)]
         ttls = {name: int(await redis.ttl(name)) for name in names}
         values = {name: await values_of(redis, name) for name in names}

@@ -15,13 +15,13 @@ from gateway.timers.models import Timer
 from gateway.timers.outbox_policy import RETRY_FIRST
 from tests.clock import ManualClock
 from tests.conftest import GatewayClient
+from tests.deployments import DEPLOYMENTS, RedisDeployment, running_deployment
 from tests.fakes.redmine import Canned
 from tests.fakes.redmine_api import FakeRedmineApi
 from tests.gateway_process import GatewayProcess, running_gateway
 from tests.keyspace import Keyspace
 from tests.procfs import TCP_ESTABLISHED, TCP_LISTEN, tcp_sockets
 from tests.realredis import BINARY_ENV, RedisServerError, running_redis
-from tests.realsentinel import DEPLOYMENTS, RedisDeployment, running_deployment
 from tests.timers.replicas import (
     ALICE_ID,
     BOB_ID,
@@ -75,7 +75,7 @@ async def cluster(
     aiohttp_client: AiohttpClient,
 ) -> AsyncIterator[Cluster]:
     cluster = Cluster(
-        deployment.master_url,
+        deployment.url,
         redmine_api,
         clock,
         unique_prefix(),
@@ -83,7 +83,7 @@ async def cluster(
         deployment.settings,
     )
     yield cluster
-    async with Redis.from_url(deployment.master_url, decode_responses=True) as redis:
+    async with Redis.from_url(deployment.url, decode_responses=True) as redis:
         async for name in redis.scan_iter(match=f"{cluster.prefix}:*"):
             await redis.delete(name)
 
@@ -104,7 +104,7 @@ def holding_cluster(
     aiohttp_client: AiohttpClient,
 ) -> Cluster:
     return Cluster(
-        deployment.master_url,
+        deployment.url,
         holding_redmine,
         clock,
         unique_prefix(),
@@ -118,7 +118,7 @@ def secrets(cluster: Cluster) -> list[str]:
 
 
 async def stored_timer(cluster: Cluster, timer_id: int) -> Timer:
-    async with Redis.from_url(cluster.redis_url, decode_responses=True) as redis:
+    async with cluster.reads() as redis:
         raw = await redis.hget(Keyspace(cluster.prefix).timer(timer_id), "json")
     assert raw is not None
     return Timer.model_validate_json(raw)
