@@ -122,7 +122,12 @@ async def cluster_shape(client: StoreClient) -> Finding | None:
     if not isinstance(client, RedisCluster):
         return None
     state = (await client.cluster_info()).get("cluster_state")
-    masters, replicas = len(client.get_primaries()), len(client.get_replicas())
+    # CLUSTER NODES, not the client's map of slots: CLUSTER SLOTS leaves out a replica that has
+    # not received a byte yet (an empty new cluster's).
+    flags = [str(node["flags"]).split(",") for node in (await client.cluster_nodes()).values()]
+    live = [f for f in flags if "fail" not in f and "fail?" not in f]
+    masters = sum("master" in f for f in live)
+    replicas = sum("slave" in f for f in live)
     detail = f"state {state}, {masters} masters, {replicas} replicas"
     if state != "ok":
         return Finding(Outcome.FAIL, "redis cluster", detail)

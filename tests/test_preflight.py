@@ -17,6 +17,7 @@ from gateway.settings import Settings
 from tests.ports import free_port
 from tests.realredis import running_redis
 from tests.realsentinel import running_sentinel_set
+from tests.redis_cluster import running_cluster
 
 ADMIN_KEY = "a" * 40
 PROCESS_TIMEOUT_S = 30.0
@@ -160,6 +161,30 @@ async def test_redis_under_sentinel_is_checked_at_the_master_the_sentinels_name(
     # The same master by its URL: its replica is waited for all the same.
     assert standalone_code == 0
     assert line_of(standalone, "redis replicas").startswith("ok    redis replicas: 1 online")
+
+
+async def test_a_cluster_is_checked_with_its_shape(redmine: Redmine) -> None:
+    async with running_cluster(masters=3, replicas_per_master=1) as servers:
+        code, lines = await check(
+            redmine_url=redmine.url, secret_key="s" * 16, **servers.settings()
+        )
+    assert code == 0, lines
+    assert line_of(lines, "redis").startswith("ok    redis: reachable at 127.0.0.1:")
+    assert line_of(lines, "redis cluster") == (
+        "ok    redis cluster: state ok, 3 masters, 3 replicas"
+    )
+    assert line_of(lines, "redis replicas").startswith("ok    redis replicas: 1 online")
+
+
+async def test_a_cluster_whose_masters_lack_replicas_is_a_warning(redmine: Redmine) -> None:
+    async with running_cluster(masters=3, replicas_per_master=0) as servers:
+        code, lines = await check(
+            redmine_url=redmine.url, secret_key="s" * 16, **servers.settings()
+        )
+    assert code == 0, lines
+    assert line_of(lines, "redis cluster").startswith(
+        "warn  redis cluster: state ok, 3 masters, 0 replicas: a master may have no replica"
+    )
 
 
 async def test_sentinels_nobody_answers_at_fail(redmine: Redmine) -> None:
