@@ -76,6 +76,13 @@ async def commands_run(port: int, *names: str) -> int:
     return sum(int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in names)
 
 
+async def errors_answered(port: int, kind: str) -> int:
+    """How often the node answered with this error (INFO errorstats) since it started."""
+    async with Redis(host=HOST, port=port, decode_responses=True) as client:
+        stats = await client.info("errorstats")
+    return int(stats.get(f"errorstat_{kind}", {}).get("count", 0))
+
+
 class RedisClusterServers:
     def __init__(self, servers: list[RedisServer]) -> None:
         self.servers = {server.port: server for server in servers}
@@ -145,9 +152,10 @@ class RedisClusterServers:
         await eventually(promoted, PROMOTION_TIMEOUT_S, f"a replica took over slot {slot}")
         return await self.master_of_slot(slot)
 
-    async def reshard(self, slots: Iterable[int], to_port: int) -> int:
+    async def reshard(self, slots: Iterable[int], to_port: int, *, pace_s: float = 0.0) -> int:
         """Moves each slot, with its keys, to the master at `to_port` while clients go on (the
-        documented MIGRATING/IMPORTING procedure); returns how many keys moved."""
+        documented MIGRATING/IMPORTING procedure); returns how many keys moved. `pace_s`: a
+        pause after each key, so that clients meet slots half-moved (a big slot's move)."""
         nodes = await self.nodes()
         by_port = {node.port: node for node in nodes}
         target, moved = by_port[to_port], 0
@@ -157,13 +165,14 @@ class RedisClusterServers:
                 continue
             await ask(to_port, "CLUSTER", "SETSLOT", slot, "IMPORTING", source.node_id)
             await ask(source.port, "CLUSTER", "SETSLOT", slot, "MIGRATING", target.node_id)
-            while keys := await ask(
-                source.port, "CLUSTER", "GETKEYSINSLOT", slot, KEYS_PER_MIGRATE
-            ):
+            batch = 1 if pace_s else KEYS_PER_MIGRATE
+            while keys := await ask(source.port, "CLUSTER", "GETKEYSINSLOT", slot, batch):
                 await ask(
                     source.port, "MIGRATE", HOST, to_port, "", 0, MIGRATE_TIMEOUT_MS, "KEYS", *keys
                 )
                 moved += len(keys)
+                if pace_s:
+                    await asyncio.sleep(pace_s)  # pacing the move, not waiting for anything
             for node in nodes:
                 if node.is_live_master:
                     await ask(node.port, "CLUSTER", "SETSLOT", slot, "NODE", target.node_id)

@@ -11,11 +11,13 @@ from redis.crc import key_slot
 
 from gateway.store.buckets import BUCKETS
 from gateway.store.keys import Keys
-from tests.redis_cluster import commands_run, running_cluster
+from tests.redis_cluster import commands_run, errors_answered, running_cluster
 from tests.soak.figures import counts
 from tests.timers.failover_load import PER_PHASE, Outcome, failures, loaded_gateways
 
 DEADLINE_S = 170.0
+# A pause after each key moved: the load meets its slots half-moved (TRYAGAIN, ASK).
+RESHARD_PACE_S = 0.05
 
 
 def bucket_slots(prefix: str) -> set[int]:
@@ -33,7 +35,7 @@ async def run_cluster_failover(workdir: Path, say: Callable[[str], None]) -> Out
             source, target, *_ = await cluster.masters()
             moving = sorted(bucket_slots("tg") & set(source.slots))
             load.mark("reshard started")
-            keys_moved = await cluster.reshard(moving, target.port)
+            keys_moved = await cluster.reshard(moving, target.port, pace_s=RESHARD_PACE_S)
             load.mark("resharded")
             await load.another_phase("resharded", "after the reshard")
             await cluster.kill(target.port)
@@ -45,6 +47,10 @@ async def run_cluster_failover(workdir: Path, say: Callable[[str], None]) -> Out
         [done] = outcome
         # Every write waited for its master's replica, on every master (the killed one's too).
         waits = {port: await commands_run(port, "wait") for port in cluster.live_ports()}
+        redirects = {
+            kind: sum([await errors_answered(port, kind) for port in cluster.live_ports()])
+            for kind in ("TRYAGAIN", "ASK", "MOVED")
+        }
     timeline = load.timeline
     lines = [
         *done.figures.lines(),
@@ -56,6 +62,7 @@ async def run_cluster_failover(workdir: Path, say: Callable[[str], None]) -> Out
         f"{timeline.seconds('killed', 'acknowledged after the failover'):.1f} s",
         f"acknowledged by phase: {timeline.accepted_at}",
         f"WAITs run by the live nodes: {waits}",
+        f"answered by the live nodes (the killed one's not counted): {redirects}",
         f"settled in {timeline.seconds('load stopped', 'settled'):.1f} s",
     ]
     for line in lines:
