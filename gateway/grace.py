@@ -56,7 +56,7 @@ class Confirmations:
 
     async def recall(self, name: str, model: type[M]) -> M:
         """What was confirmed under `name` within the grace; NotConfirmed otherwise."""
-        raw = await self._store.cached(CacheKind.CONFIRMED, name)
+        raw = await self._store.caches.cached(CacheKind.CONFIRMED, name)
         if raw is None:
             raise NotConfirmed(name)
         try:
@@ -74,4 +74,6 @@ class Confirmations:
     async def _write(self, name: str, payload: str | None) -> None:
         confirmation = Confirmation(confirmed_at=self._clock.now(), payload=payload)
         ttl_s = int(self._grace.total_seconds())
-        await self._store.remember(CacheKind.CONFIRMED, name, confirmation.model_dump_json(), ttl_s)
+        await self._store.caches.remember(
+            CacheKind.CONFIRMED, name, confirmation.model_dump_json(), ttl_s
+        )

@@ -67,7 +67,7 @@ class IdentityResolver:
         # Redmine runs a request with an unknown key as anonymous instead of refusing it, so the
         # key is checked against /users/current.json (401 there: not a valid key).
         fingerprint = self._vault.fingerprint(api_key)
-        cached = await self._store.cached(CacheKind.IDENTITY, fingerprint)
+        cached = await self._store.caches.cached(CacheKind.IDENTITY, fingerprint)
         if cached is not None:
             return Caller(api_key, Owner.model_validate_json(cached))
         try:
@@ -83,7 +83,7 @@ class IdentityResolver:
             await self._confirmations.withdraw(identity_name(fingerprint))
             raise Unauthenticated("The API key was not accepted by Redmine.")
         owner = Owner(id=user.id, username=user.login, name=user.name)
-        await self._store.remember(
+        await self._store.caches.remember(
             CacheKind.IDENTITY, fingerprint, owner.model_dump_json(), self._ttl_s
         )
         await self._confirmations.confirm(identity_name(fingerprint), owner)
@@ -111,7 +111,7 @@ class UserDirectory:
     async def user(self, caller: Caller, user_id: int, fallback_name: str) -> Owner:
         if user_id == caller.user_id:
             return caller.owner
-        cached = await self._store.cached(CacheKind.USER, str(user_id))
+        cached = await self._store.caches.cached(CacheKind.USER, str(user_id))
         if cached is not None:
             return Owner.model_validate_json(cached)
         try:
@@ -120,7 +120,7 @@ class UserDirectory:
             # Redmine hides this user's profile from the caller; the entry still names them.
             return Owner(id=user_id, username="", name=fallback_name)
         owner = Owner(id=user.id, username=user.login, name=user.name)
-        await self._store.remember(
+        await self._store.caches.remember(
             CacheKind.USER, str(user_id), owner.model_dump_json(), self._ttl_s
         )
         return owner

@@ -32,17 +32,17 @@ class ResultCache:
         """Where this answer is kept; None when caching is off."""
         if self._ttl_s <= 0:
             return None
-        generation = await self._store.analytics_generation(caller.user_id)
+        generation = await self._store.caches.analytics_generation(caller.user_id)
         return f"{caller.user_id}:{generation}:{endpoint}:{query}"
 
     async def get(self, slot: str | None) -> Answer | None:
         if slot is None:
             return None
-        cached = await self._store.cached(CacheKind.ANALYTICS, slot)
+        cached = await self._store.caches.cached(CacheKind.ANALYTICS, slot)
         return None if cached is None else Answer.model_validate_json(cached)
 
     async def put(self, slot: str | None, answer: Answer) -> None:
         if slot is not None:
-            await self._store.remember(
+            await self._store.caches.remember(
                 CacheKind.ANALYTICS, slot, answer.model_dump_json(), self._ttl_s
             )

@@ -114,7 +114,7 @@ class FactFinder:
 
     async def _issue_batch(self, issue_ids: Sequence[int]) -> None:
         names = [issue_cache_name(self._caller, issue_id) for issue_id in issue_ids]
-        cached = await self._store.cached_many(CacheKind.ISSUE, names)
+        cached = await self._store.caches.cached_many(CacheKind.ISSUE, names)
         missing = []
         for issue_id, value in zip(issue_ids, cached, strict=True):
             if value is None:
@@ -129,7 +129,7 @@ class FactFinder:
         # Remembered too when hidden, so that such an issue is not asked for on every request.
         fresh = {issue_id: found.get(issue_id, HIDDEN) for issue_id in missing}
         self.issues.update(fresh)
-        await self._store.remember_many(
+        await self._store.caches.remember_many(
             CacheKind.ISSUE,
             {issue_cache_name(self._caller, i): f.model_dump_json() for i, f in fresh.items()},
             ISSUE_TTL_S,

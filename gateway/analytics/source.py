@@ -147,13 +147,13 @@ class EntrySource:
     async def _activity_name(self, caller: Caller, activity_id: int | None) -> str:
         if activity_id is None:
             return ""
-        cached = await self._store.cached(CacheKind.ACTIVITIES, "names")
+        cached = await self._store.caches.cached(CacheKind.ACTIVITIES, "names")
         if cached is not None:
             names = _activity_names.validate_json(cached)
         else:
             activities = await self._redmine.activities(caller.api_key)
             names = {a.id: a.name for a in activities}
-            await self._store.remember(
+            await self._store.caches.remember(
                 CacheKind.ACTIVITIES,
                 "names",
                 _activity_names.dump_json(names).decode(),

@@ -11,7 +11,8 @@ from pydantic import ValidationError
 from gateway.errors import NotFound
 from gateway.store import scripts
 from gateway.store.buckets import bucket_of_timer, bucket_of_user, bucketed_timer_id
-from gateway.store.keys import CacheKind, Keys
+from gateway.store.caches import Caches
+from gateway.store.keys import Keys
 from gateway.store.members import score, settled_member
 from gateway.store.nodes import StoreClient
 from gateway.store.replication import ReplicaAcks
@@ -19,9 +20,6 @@ from gateway.store.walks import BucketWalks
 from gateway.timers.models import Timer
 
 OutboxChange = Literal["keep", "remove"] | dt.datetime
-# Outlives any cached analytics result (GATEWAY_ANALYTICS_CACHE_TTL_S is at most an hour) by far,
-# so a generation never expires back to one that results are still cached under.
-ANALYTICS_GENERATION_TTL_S = 86_400
 
 
 @dataclass(frozen=True)
@@ -78,6 +76,8 @@ class RedisStore:
         self._set_aside = redis.register_script(scripts.SET_ASIDE)
         # Reads and sweeps over every bucket (the outbox worker, retention, metrics).
         self.walks = BucketWalks(redis, keys)
+        # What the gateway remembers of Redmine for a while, and analytics' generations.
+        self.caches = Caches(redis, keys)
 
     async def is_reachable(self) -> bool:
         return bool(await self._redis.ping())
@@ -324,43 +324,3 @@ class RedisStore:
             args=[timer_id],
         )
         return bool(moved)
-
-    async def cached(self, kind: CacheKind, name: str) -> str | None:
-        value = await self._redis.get(self._keys.cache(kind, name))
-        return None if value is None else str(value)
-
-    async def remember(self, kind: CacheKind, name: str, value: str, ttl_s: int) -> None:
-        if ttl_s > 0:
-            await self._redis.set(self._keys.cache(kind, name), value, ex=ttl_s)
-
-    async def cached_many(self, kind: CacheKind, names: Sequence[str]) -> list[str | None]:
-        """`cached` for many names in one round trip, in their order."""
-        if not names:
-            return []
-        # GETs in a pipeline, not MGET: on a cluster the names fall in different slots.
-        pipe = self._redis.pipeline(transaction=False)
-        for name in names:
-            pipe.get(self._keys.cache(kind, name))
-        values = await pipe.execute()
-        return [None if value is None else str(value) for value in values]
-
-    async def remember_many(self, kind: CacheKind, values: Mapping[str, str], ttl_s: int) -> None:
-        if ttl_s <= 0 or not values:
-            return
-        pipe = self._redis.pipeline(transaction=False)
-        for name, value in values.items():
-            pipe.set(self._keys.cache(kind, name), value, ex=ttl_s)
-        await pipe.execute()
-
-    async def analytics_generation(self, user_id: int) -> int:
-        value = await self._redis.get(self._keys.analytics_generation(user_id))
-        return int(value) if value else 0
-
-    async def invalidate_analytics(self, user_id: int) -> None:
-        """Moves the user's analytics to a new generation: results cached under an older one
-        are never read again (and expire by themselves)."""
-        key = self._keys.analytics_generation(user_id)
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.incr(key)
-        pipe.expire(key, ANALYTICS_GENERATION_TTL_S)
-        await pipe.execute()

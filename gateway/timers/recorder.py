@@ -272,5 +272,5 @@ class Recorder:
             return (await self._store.timer(timer.id)).timer
         if status == "recorded":
             # Whether a request or the worker posted it, the owner's analytics now differ.
-            await self._store.invalidate_analytics(timer.user.id)
+            await self._store.caches.invalidate_analytics(timer.user.id)
         return saved

@@ -87,7 +87,7 @@ class TimerService:
         timer = await self._new_timer(caller, request, manual=False)
         running_id = await self._store.create_timer(timer, exclusive=True)
         if running_id is None:
-            await self._store.invalidate_analytics(caller.user_id)
+            await self._store.caches.invalidate_analytics(caller.user_id)
             return Started(timer)
         if self._when_running == "stop_previous" or request.stop_running:
             # The new timer starts whatever became of the previous one's post; the answer
@@ -95,7 +95,7 @@ class TimerService:
             previous = await self.stop(caller, running_id, StopRequest())
             running_id = await self._store.create_timer(timer, exclusive=True)
             if running_id is None:
-                await self._store.invalidate_analytics(caller.user_id)
+                await self._store.caches.invalidate_analytics(caller.user_id)
                 return Started(timer, previous)
         running = (await self._store.timer(running_id)).timer
         raise Conflict(
@@ -198,7 +198,7 @@ class TimerService:
         except TimerChanged as exc:
             raise Conflict("The timer changed meanwhile; try again.") from exc
         finally:
-            await self._store.invalidate_analytics(caller.user_id)
+            await self._store.caches.invalidate_analytics(caller.user_id)
         log.info("timer deleted timer=%s user=%s status=%s", timer_id, caller.user_id, timer.status)
 
     async def _manual(self, caller: Caller, request: StartRequest) -> Timer:
@@ -231,7 +231,7 @@ class TimerService:
         try:
             timer = await self._recorder.attempt(pending.id, caller.api_key)
             # After the post: an answer computed meanwhile must not outlive it in the cache.
-            await self._store.invalidate_analytics(caller.user_id)
+            await self._store.caches.invalidate_analytics(caller.user_id)
         except RedisError as exc:
             log.warning(
                 "entry kept pending after a store error timer=%s error=%s",
@@ -282,4 +282,4 @@ class TimerService:
         try:
             await self._redmine.delete_time_entry(caller.api_key, entry_id)
         finally:
-            await self._store.invalidate_analytics(caller.user_id)
+            await self._store.caches.invalidate_analytics(caller.user_id)

@@ -131,7 +131,7 @@ class TaskResolver:
                 "task_uuid must be a Redmine issue number.",
                 {"task_uuid": ["Use an issue number, or set GATEWAY_TASK_FIELD_ID."]},
             )
-        cached = await self._store.cached(CacheKind.TASK, task_uuid)
+        cached = await self._store.caches.cached(CacheKind.TASK, task_uuid)
         if cached is not None:
             return CachedIssueId.model_validate_json(cached).issue_id
         issues = await self._redmine.issues_with_custom_value(
@@ -144,7 +144,7 @@ class TaskResolver:
                 "task_uuid names several issues.",
                 {"task_uuid": [f"{task_uuid!r} is on more than one issue."]},
             )
-        await self._store.remember(
+        await self._store.caches.remember(
             CacheKind.TASK,
             task_uuid,
             CachedIssueId(issue_id=issues[0].id).model_dump_json(),
@@ -154,11 +154,11 @@ class TaskResolver:
 
     async def project(self, caller: Caller, project_id: int) -> RedmineProject:
         # Cached across users: the caller already proved they may see the issue in it.
-        cached = await self._store.cached(CacheKind.PROJECT, str(project_id))
+        cached = await self._store.caches.cached(CacheKind.PROJECT, str(project_id))
         if cached is not None:
             return RedmineProject.model_validate_json(cached)
         project = await self._redmine.project(caller.api_key, project_id)
-        await self._store.remember(
+        await self._store.caches.remember(
             CacheKind.PROJECT, str(project_id), project.model_dump_json(), LOOKUP_TTL_S
         )
         return project
