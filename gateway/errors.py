@@ -8,8 +8,9 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 from pydantic import BaseModel, ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from gateway.store.failures import STORE_FAILURES
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +265,7 @@ def error_middleware_counting(on_store_error: Callable[[], None]) -> Middleware:
             return await handler(request)
         except GatewayError as exc:
             return gateway_error_response(exc)
-        except RedisError as exc:
+        except STORE_FAILURES as exc:
             on_store_error()
             return gateway_error_response(store_unavailable(request, exc))
         except ValidationError as exc:
@@ -288,7 +289,7 @@ def uncounted() -> None:
 error_middleware = error_middleware_counting(uncounted)
 
 
-def store_unavailable(request: web.Request, exc: RedisError) -> StoreUnavailable:
+def store_unavailable(request: web.Request, exc: Exception) -> StoreUnavailable:
     """Every Redis failure is answered 503; an outage (no connection, a timeout) is expected and
     gets one warning line, anything else Redis refused also names its message."""
     if isinstance(exc, RedisConnectionError | RedisTimeoutError):

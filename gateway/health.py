@@ -7,11 +7,11 @@ from typing import Literal
 import aiohttp
 from aiohttp import web
 from pydantic import BaseModel
-from redis.exceptions import RedisError
 
 from gateway.appkeys import SETTINGS, STORE, UPSTREAM_SESSION
 from gateway.errors import error_response
 from gateway.logs import request_id_header
+from gateway.store.failures import STORE_OR_IO_FAILURES
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ async def _redis_problem(app: web.Application) -> str | None:
     try:
         async with asyncio.timeout(READINESS_TIMEOUT_S):
             await app[STORE].is_reachable()
-    except (RedisError, OSError, TimeoutError) as exc:
+    except STORE_OR_IO_FAILURES as exc:
         log.warning("readiness redis failed error=%s", type(exc).__name__)
         return f"Redis is unreachable ({type(exc).__name__})."
     return None

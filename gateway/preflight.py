@@ -10,13 +10,14 @@ import aiohttp
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.sentinel import MasterNotFoundError
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ResponseError
 from yarl import URL
 
 from gateway.logs import request_id_header
 from gateway.redmine.client import API_KEY_HEADER
 from gateway.settings import Settings
 from gateway.store.connection import connected_redis
+from gateway.store.failures import STORE_FAILURES
 from gateway.store.keys import Keys
 from gateway.store.nodes import StoreClient, write_nodes
 from gateway.store.replication import online_replicas
@@ -78,7 +79,7 @@ async def redis_findings(settings: Settings) -> AsyncIterator[Finding]:
             replication = await node.info("replication")
             snapshots = await snapshot_schedule(node)
             shape = await cluster_shape(client)
-        except RedisError as exc:
+        except STORE_FAILURES as exc:
             where = redis_target(settings)
             # redis-py's own message lists every Sentinel client's repr: too long for a line.
             reason = "no Sentinel names it" if isinstance(exc, MasterNotFoundError) else exc

@@ -5,12 +5,12 @@ import logging
 
 from aiohttp import hdrs, web
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
-from redis.exceptions import RedisError
 
 from gateway.appkeys import CLOCK, METRICS, SETTINGS, STORE
 from gateway.errors import NotFound
 from gateway.metrics.exposition import TimerGauges, render
 from gateway.metrics.group import group_snapshot
+from gateway.store.failures import STORE_OR_IO_FAILURES
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ async def timer_gauges(app: web.Application) -> TimerGauges | None:
     try:
         async with asyncio.timeout(STORE_READ_TIMEOUT_S):
             counts = await app[STORE].walks.timer_counts()
-    except (RedisError, OSError, TimeoutError) as exc:
+    except STORE_OR_IO_FAILURES as exc:
         log.warning("metrics without timer gauges: redis error=%s", type(exc).__name__)
         app[METRICS].redis_error("scrape")
         return None

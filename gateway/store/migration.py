@@ -15,10 +15,9 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from redis.exceptions import RedisError
-
 from gateway.store import scripts
 from gateway.store.buckets import bucket_of_user
+from gateway.store.failures import STORE_OR_IO_FAILURES
 from gateway.store.keys import Keys, LegacyKeys
 from gateway.store.members import settled_member
 from gateway.store.nodes import StoreClient
@@ -101,7 +100,7 @@ class LayoutMigration:
         while True:
             try:
                 await migrate_legacy_layout(self._redis, self._keys)
-            except (RedisError, OSError) as exc:
+            except STORE_OR_IO_FAILURES as exc:
                 log.warning(
                     "layout check failed, timers wait retry_s=%s error=%s",
                     retry_s,

@@ -4,11 +4,10 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from redis.exceptions import RedisError
-
 from gateway.clock import Clock
 from gateway.errors import GatewayError
 from gateway.logs import current_request_id, new_request_id
+from gateway.store.failures import STORE_FAILURES, STORE_OR_IO_FAILURES
 from gateway.store.redis import RedisStore, TimerChanged, UnreadableTimer
 from gateway.timers.recorder import Recorder
 
@@ -57,9 +56,9 @@ class OutboxWorker:
             if await self._store.set_aside(timer_id):
                 self.counts.set_aside += 1
                 log.error("outbox item unreadable, set aside timer=%s", timer_id)
-        except (RedisError, OSError) as exc:
+        except STORE_OR_IO_FAILURES as exc:
             self.counts.item_errors += 1
-            self.counts.redis_errors += isinstance(exc, RedisError)
+            self.counts.redis_errors += isinstance(exc, STORE_FAILURES)
             log.warning("outbox item failed timer=%s error=%s", timer_id, type(exc).__name__)
         except Exception:
             self.counts.item_errors += 1
@@ -70,9 +69,9 @@ class OutboxWorker:
         while True:
             try:
                 attempted = await self.run_once()
-            except (RedisError, OSError) as exc:
+            except STORE_OR_IO_FAILURES as exc:
                 self.counts.pass_errors += 1
-                self.counts.redis_errors += isinstance(exc, RedisError)
+                self.counts.redis_errors += isinstance(exc, STORE_FAILURES)
                 log.warning("outbox pass failed error=%s", type(exc).__name__)
                 attempted = 0
             except Exception:

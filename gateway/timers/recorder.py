@@ -7,8 +7,6 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from redis.exceptions import RedisError
-
 from gateway.clock import Clock
 from gateway.errors import (
     Forbidden,
@@ -21,6 +19,7 @@ from gateway.errors import (
 )
 from gateway.redmine.client import RedmineClient
 from gateway.secrets import KeyVault, SealBroken
+from gateway.store.failures import STORE_FAILURES
 from gateway.store.redis import RedisStore, Retention, TimerChanged, Versioned
 from gateway.timers.adoption import EntryFinder, draft
 from gateway.timers.models import FailureReason, PostResult, Timer
@@ -102,7 +101,7 @@ class Recorder:
         finally:
             try:
                 await self._store.unlock_posting(lock)
-            except RedisError as exc:
+            except STORE_FAILURES as exc:
                 # It ends with the lease anyway; the outcome of the post must not be lost.
                 log.warning("posting lock left to expire timer=%s error=%s", timer_id, exc)
 

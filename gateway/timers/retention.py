@@ -3,9 +3,8 @@
 import asyncio
 import logging
 
-from redis.exceptions import RedisError
-
 from gateway.clock import Clock
+from gateway.store.failures import STORE_OR_IO_FAILURES
 from gateway.store.redis import RedisStore
 
 log = logging.getLogger(__name__)
@@ -39,6 +38,6 @@ class RetentionSweeper:
         while True:
             try:
                 await self.run_once()
-            except (RedisError, OSError) as exc:
+            except STORE_OR_IO_FAILURES as exc:
                 log.warning("retention sweep failed error=%s", type(exc).__name__)
             await asyncio.sleep(poll_s)

@@ -5,13 +5,12 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from redis.exceptions import RedisError
-
 from gateway.clock import Clock
 from gateway.errors import Conflict, NotFound, TimerNotRunning, ValidationFailed
 from gateway.identity import Caller
 from gateway.redmine.client import RedmineClient
 from gateway.secrets import KeyVault
+from gateway.store.failures import STORE_FAILURES
 from gateway.store.redis import RedisStore, TimerChanged, Versioned
 from gateway.timers.billable import checked_billable
 from gateway.timers.listing import own_entry
@@ -232,7 +231,7 @@ class TimerService:
             timer = await self._recorder.attempt(pending.id, caller.api_key)
             # After the post: an answer computed meanwhile must not outlive it in the cache.
             await self._store.caches.invalidate_analytics(caller.user_id)
-        except RedisError as exc:
+        except STORE_FAILURES as exc:
             log.warning(
                 "entry kept pending after a store error timer=%s error=%s",
                 pending.id,

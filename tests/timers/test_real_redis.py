@@ -169,7 +169,9 @@ async def test_simultaneous_stops_on_two_replicas_post_one_entry(cluster: Cluste
         outcomes = [
             (s, d["data"]["status"], d["data"]["redmine_time_entry_ids"]) for s, d in answers
         ]
-        assert all(o in [(200, "recorded", [entry_id]), (202, "pending", [])] for o in outcomes)
+        assert all(o in [(200, "recorded", [entry_id]), (202, "pending", [])] for o in outcomes), (
+            outcomes
+        )
         assert (200, "recorded", [entry_id]) in outcomes, outcomes
         assert {d["data"]["id"] for _, d in answers} == {timer_id}
         for replica in (a, b):
