@@ -70,7 +70,7 @@ async def redis_findings(settings: Settings) -> AsyncIterator[Finding]:
         return
     # The client `serve` builds (Sentinel or URL), each question bounded.
     async with connected_redis(settings, timeout_s=CALL_TIMEOUT_S) as client:
-        nodes = write_nodes(client)
+        nodes = write_nodes(client, CALL_TIMEOUT_S)
         try:
             # On a cluster, the master of the first bucket answers for its kind.
             _, node = await nodes.node_for(Keys(settings.key_prefix).timer_ids(0))

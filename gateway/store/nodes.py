@@ -5,11 +5,14 @@ One Redis (standalone or a Sentinel master) is its own node. On a cluster, the n
 master of the key's slot, reached directly with the cluster client's own connection settings.
 """
 
-from typing import Any, Protocol
+import asyncio
+from typing import Protocol
 
 from redis.asyncio import ConnectionPool, Redis
-from redis.asyncio.cluster import RedisCluster
-from redis.exceptions import ClusterDownError, RedisError
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.exceptions import ClusterDownError, SlotNotCoveredError
+
+from gateway.store.failures import STORE_OR_IO_FAILURES
 
 StoreClient = Redis | RedisCluster
 
@@ -45,46 +48,65 @@ class OneNode:
 
 
 class ClusterNodes:
-    def __init__(self, cluster: RedisCluster) -> None:
+    def __init__(self, cluster: RedisCluster, refresh_s: float) -> None:
         self._cluster = cluster
+        self._refresh_s = refresh_s
         self._clients: dict[str, Redis] = {}
 
     async def node_for(self, key: str) -> tuple[str, Redis]:
         await self._cluster.initialize()
-        node = self._cluster.get_node_from_key(key)
+        try:
+            node = self._cluster.get_node_from_key(key)
+        except SlotNotCoveredError as exc:
+            # No master serves its slot now (mid-failover): a retryable failure (503).
+            raise ClusterDownError(f"no master serves the slot of {key}") from exc
         if node is None:
-            # No master holds its slot now (mid-failover): a retryable failure (503).
-            raise ClusterDownError(f"no master holds the slot of {key}")
-        return node.name, self._client(node.name, node.connection_class, node.connection_kwargs)
+            raise ClusterDownError(f"no master serves the slot of {key}")
+        return node.name, self._client(node, node.host, int(node.port))
 
     def node_at(self, host: str, port: int) -> tuple[str, Redis]:
         # Any known node serves as the model for the connection settings (they are the same).
-        model = self._cluster.get_default_node()
-        kwargs = {**model.connection_kwargs, "host": host, "port": port}
-        name = f"{host}:{port}"
-        return name, self._client(name, model.connection_class, kwargs)
+        return f"{host}:{port}", self._client(self._cluster.get_default_node(), host, port)
 
     async def moved(self, key: str) -> None:
         # A keyed read through the cluster client follows the redirect and refreshes its map
         # of slots (or, with the master gone, fails until a replica has taken over).
         try:
-            await self._cluster.exists(key)
-        except RedisError:
+            async with asyncio.timeout(self._refresh_s):
+                await self._cluster.exists(key)
+        except STORE_OR_IO_FAILURES:
             pass
+        known = {node.name for node in self._cluster.get_nodes()}
+        for name in [name for name in self._clients if name not in known]:
+            # A node that left the cluster (failed and forgotten): its connections go.
+            await _closed(self._clients.pop(name))
 
-    def _client(self, name: str, connection_class: type, kwargs: dict[str, Any]) -> Redis:
+    def _client(self, model: ClusterNode, host: str, port: int) -> Redis:
+        name = f"{host}:{port}"
         client = self._clients.get(name)
         if client is None:
-            pool = ConnectionPool(connection_class=connection_class, **kwargs)
+            # The cluster client's own settings for its nodes, its bound on connections too.
+            pool = ConnectionPool(
+                connection_class=model.connection_class,
+                max_connections=model.max_connections,
+                **{**model.connection_kwargs, "host": host, "port": port},
+            )
             client = self._clients[name] = Redis(connection_pool=pool)
         return client
 
     async def aclose(self) -> None:
         for client in self._clients.values():
-            await client.aclose()
-            await client.connection_pool.disconnect()
+            await _closed(client)
         self._clients.clear()
 
 
-def write_nodes(client: StoreClient) -> WriteNodes:
-    return ClusterNodes(client) if isinstance(client, RedisCluster) else OneNode(client)
+async def _closed(client: Redis) -> None:
+    await client.aclose()
+    await client.connection_pool.disconnect()  # a pool given to a client is not its to close
+
+
+def write_nodes(client: StoreClient, refresh_s: float) -> WriteNodes:
+    """`refresh_s`: how long learning where a key moved may take (GATEWAY_REDIS_TIMEOUT_S)."""
+    if isinstance(client, RedisCluster):
+        return ClusterNodes(client, refresh_s)
+    return OneNode(client)

@@ -36,6 +36,11 @@ class ReplicaAckTimeout(RedisTimeoutError):
     repeat (every timer write is compare-and-set or finds its own earlier self)."""
 
 
+class SlotKeptMoving(RedisTimeoutError):
+    """The slot of a write kept moving (MOVED, TRYAGAIN) past GATEWAY_REDIS_TIMEOUT_S; the write
+    was not made (a redirect always comes before a script runs): 503, safe to repeat."""
+
+
 class ReplicaAcks:
     """Runs a timer's write script and, while its master has replicas, WAITs for one of them.
 
@@ -47,7 +52,7 @@ class ReplicaAcks:
 
     def __init__(self, redis: StoreClient, wait_ms: int, moving_s: float = 2.0) -> None:
         self._redis = redis
-        self._nodes = write_nodes(redis)
+        self._nodes = write_nodes(redis, moving_s)
         self._wait_ms = wait_ms
         self._moving_s = moving_s  # GATEWAY_REDIS_TIMEOUT_S
         # Per node: its count of online replicas and when it was read.
@@ -66,27 +71,39 @@ class ReplicaAcks:
         loop = asyncio.get_running_loop()
         deadline, pause = loop.time() + self._moving_s, TRY_AGAIN_FIRST_S
         while loop.time() < deadline:
-            name, node = await self._nodes.node_for(key)
-            if not await self._has_replicas(name, node):
-                return await script(keys=keys, args=args)
             try:
-                try:
-                    return await self._acknowledged(script, keys, args, name, node)
-                except AskError as redirect:
-                    # Its slot is moving and its keys have gone: ask the importing master.
-                    name, node = self._nodes.node_at(redirect.host, int(redirect.port))
-                    return await self._acknowledged(script, keys, args, name, node, asking=True)
+                return await self._at_the_slots_master(script, keys, args, key)
             except MovedError:
                 await self._nodes.moved(key)
             except TryAgainError:
                 # Its slot is being moved and only some of its keys have arrived yet.
                 await asyncio.sleep(pause)
                 pause = min(2 * pause, TRY_AGAIN_MAX_S)
+            except ReplicaAckTimeout:
+                raise
             except (RedisConnectionError, RedisTimeoutError):
                 # Its master may be gone: the next request asks for the one that took over.
                 await self._nodes.moved(key)
                 raise
-        raise ReplicaAckTimeout(f"the slot of {key} kept moving; the write may not have happened")
+        raise SlotKeptMoving(f"the slot of {key} kept moving; the write was not made")
+
+    async def _at_the_slots_master(
+        self, script: AsyncScript, keys: Sequence[KeyT], args: Sequence[EncodableT], key: str
+    ) -> Any:
+        """One try; a redirect (MOVED, ASK, TRYAGAIN) always comes before the script runs."""
+        name, node = await self._nodes.node_for(key)
+        if not await self._has_replicas(name, node):
+            return await script(keys=keys, args=args)
+        try:
+            return await self._acknowledged(script, keys, args, name, node)
+        except MovedError:
+            raise  # a kind of AskError in redis-py, but the slot has a new owner for good
+        except AskError as redirect:
+            # Its slot is moving and all its keys have gone: ask the importing master. (On a
+            # script that also names a key that does not exist yet, it answers TRYAGAIN until
+            # the move ends: a slot's move must end within GATEWAY_REDIS_TIMEOUT_S.)
+            name, node = self._nodes.node_at(redirect.host, int(redirect.port))
+            return await self._acknowledged(script, keys, args, name, node, asking=True)
 
     async def _acknowledged(
         self,
