@@ -5,8 +5,11 @@
 #       the same entry finds the first)
 # ARGV: id, json, status, start score, "1" when it must be the user's only running timer,
 #       outbox score or "", the fingerprint's lifetime in seconds (with the eighth key)
-# Returns "" when created, else the id of the timer already running, or of the same manual entry.
+# Returns "" when created, else the id of the timer already running, or of the same manual entry;
+# its own id when it exists already (this script ran before, its answer lost: nothing is redone,
+# since whoever changed the timer since, e.g. an outbox that recorded it, must not be undone).
 CREATE_TIMER = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return ARGV[1] end
 if KEYS[8] then
   local earlier = redis.call('GET', KEYS[8])
   if earlier and earlier ~= ARGV[1] then return earlier end
