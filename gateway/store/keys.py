@@ -115,6 +115,16 @@ class LegacyKeys:
     def user_timers(self, user_id: int) -> str:
         return f"{self.prefix}:user:{user_id}:timers"
 
+    def user_timers_pattern(self) -> str:
+        return f"{self.prefix}:user:*:timers"
+
+    def running_pattern(self) -> str:
+        return f"{self.prefix}:running:*"
+
+    def manual_entry_pattern(self) -> str:
+        """`<prefix>:manual:<user id>:<fingerprint>`."""
+        return f"{self.prefix}:manual:*"
+
     def outbox(self) -> str:
         return f"{self.prefix}:outbox"
 
@@ -132,3 +142,13 @@ class LegacyKeys:
 
     def settled(self) -> str:
         return f"{self.prefix}:timers:settled"
+
+    def global_indexes(self) -> list[str]:
+        return [
+            self.outbox(),
+            self.outbox_since(),
+            self.running_timers(),
+            self.unreadable(),
+            self.entry_timers(),
+            self.settled(),
+        ]

@@ -31,7 +31,8 @@ SCAN_COUNT = 500
 @dataclass(frozen=True)
 class Migrated:
     moved: int
-    unreadable: int
+    unreadable: list[int]  # left where they were, under the old layout's names
+    fingerprints: int
 
 
 async def migrate_legacy_layout(redis: StoreClient, keys: Keys) -> Migrated | None:
@@ -40,50 +41,88 @@ async def migrate_legacy_layout(redis: StoreClient, keys: Keys) -> Migrated | No
     if not await redis.exists(legacy.timer_ids()):
         return None
     move = redis.register_script(scripts.MIGRATE_TIMER)
-    moved = unreadable = 0
+    moved, unreadable = 0, []
     async for name in redis.scan_iter(match=legacy.timer_pattern(), count=SCAN_COUNT):
-        timer_id = int(str(name).rpartition(":")[2])
-        raw = await redis.hget(name, "json")
-        if raw is None:
-            continue  # expired since the scan saw it
+        timer_id = _timer_id(str(name))
+        raw = None if timer_id is None else await redis.hget(name, "json")
+        if timer_id is None or raw is None:
+            continue  # not a timer record, or expired since the scan saw it
         try:
             timer = Timer.model_validate_json(raw)
         except ValueError:
-            unreadable += 1
-            log.error("old timer record unreadable, left in place timer=%s", timer_id)
+            unreadable.append(timer_id)
             continue
-        user_id, bucket = timer.user.id, bucket_of_user(timer.user.id)
-        moved += await move(
-            keys=[
-                legacy.timer(timer_id),
-                legacy.running(user_id),
-                legacy.user_timers(user_id),
-                legacy.outbox(),
-                legacy.outbox_since(),
-                legacy.running_timers(),
-                legacy.unreadable(),
-                legacy.entry_timers(),
-                legacy.settled(),
-                keys.timer(bucket, timer_id),
-                keys.running(user_id),
-                keys.user_timers(user_id),
-                keys.outbox(bucket),
-                keys.outbox_since(bucket),
-                keys.running_timers(bucket),
-                keys.unreadable(bucket),
-                keys.entry_timers(bucket),
-                keys.settled(bucket),
-                keys.user_unrecorded(user_id),
-                keys.legacy_buckets(),
-            ],
-            args=[timer_id, bucket, settled_member(timer), *timer.redmine_time_entry_ids],
+        moved += await move(keys=_migrate_keys(keys, legacy, timer), args=_migrate_args(timer))
+    fingerprints = await _move_fingerprints(redis, keys, legacy)
+    # What is left of the old indexes names only records that expired before they could move
+    # (and the unreadable ones): nothing would ever prune it.
+    await redis.delete(*legacy.global_indexes())
+    for pattern in (legacy.user_timers_pattern(), legacy.running_pattern()):
+        async for name in redis.scan_iter(match=pattern, count=SCAN_COUNT):
+            await redis.delete(name)
+    await redis.delete(legacy.timer_ids())
+    if unreadable:
+        log.error(
+            "old timer records this version cannot read were left where they were ids=%s",
+            ",".join(str(i) for i in unreadable),
         )
-    if unreadable == 0:
-        await redis.delete(legacy.timer_ids())
     log.warning(
-        "timers moved from the unbucketed layout moved=%s left_unreadable=%s", moved, unreadable
+        "timers moved from the unbucketed layout moved=%s fingerprints=%s unreadable=%s",
+        moved,
+        fingerprints,
+        len(unreadable),
     )
-    return Migrated(moved, unreadable)
+    return Migrated(moved, unreadable, fingerprints)
+
+
+def _timer_id(name: str) -> int | None:
+    suffix = name.rpartition(":")[2]
+    return int(suffix) if suffix.isdigit() else None
+
+
+def _migrate_keys(keys: Keys, legacy: LegacyKeys, timer: Timer) -> list[str]:
+    user_id, bucket = timer.user.id, bucket_of_user(timer.user.id)
+    return [
+        legacy.timer(timer.id),
+        legacy.running(user_id),
+        legacy.user_timers(user_id),
+        legacy.outbox(),
+        legacy.outbox_since(),
+        legacy.running_timers(),
+        legacy.unreadable(),
+        legacy.entry_timers(),
+        legacy.settled(),
+        keys.timer(bucket, timer.id),
+        keys.running(user_id),
+        keys.user_timers(user_id),
+        keys.outbox(bucket),
+        keys.outbox_since(bucket),
+        keys.running_timers(bucket),
+        keys.unreadable(bucket),
+        keys.entry_timers(bucket),
+        keys.settled(bucket),
+        keys.user_unrecorded(user_id),
+        keys.legacy_buckets(),
+    ]
+
+
+def _migrate_args(timer: Timer) -> list[str | int]:
+    bucket = bucket_of_user(timer.user.id)
+    return [timer.id, bucket, settled_member(timer), *timer.redmine_time_entry_ids]
+
+
+async def _move_fingerprints(redis: StoreClient, keys: Keys, legacy: LegacyKeys) -> int:
+    """Manual entries' fingerprints, with the time they have left: an entry sent again across
+    the upgrade is still answered with the first one."""
+    moved = 0
+    async for name in redis.scan_iter(match=legacy.manual_entry_pattern(), count=SCAN_COUNT):
+        _, user, fingerprint = str(name).rsplit(":", 2)
+        value, ttl_ms = await redis.get(name), int(await redis.pttl(name))
+        if user.isdigit() and value is not None and ttl_ms > 0:
+            new = keys.manual_entry(int(user), fingerprint)
+            moved += bool(await redis.set(new, value, px=ttl_ms, nx=True))
+        await redis.delete(name)
+    return moved
 
 
 class LayoutMigration:
@@ -106,6 +145,9 @@ class LayoutMigration:
                     retry_s,
                     type(exc).__name__,
                 )
+                await asyncio.sleep(retry_s)
+            except Exception:
+                log.exception("layout migration failed unexpectedly, timers wait; trying again")
                 await asyncio.sleep(retry_s)
             else:
                 self.done.set()

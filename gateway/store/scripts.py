@@ -199,7 +199,7 @@ if redis.call('EXISTS', KEYS[10]) == 0 then
     if expires then redis.call('ZADD', KEYS[18], expires, ARGV[3]) end
   end
 end
-redis.call('HSET', KEYS[20], id, ARGV[2])
+if redis.call('EXISTS', KEYS[10]) == 1 then redis.call('HSET', KEYS[20], id, ARGV[2]) end
 redis.call('DEL', KEYS[1])
 if redis.call('GET', KEYS[2]) == id then redis.call('DEL', KEYS[2]) end
 redis.call('ZREM', KEYS[3], id)

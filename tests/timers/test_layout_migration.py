@@ -70,6 +70,8 @@ async def _indexes(redis: FakeAsyncRedis) -> dict[str, Members]:
             found = [(str(t), str(e)) for e, t in (await redis.hgetall(name)).items()]
         elif kind.startswith("user:") and kind.endswith(":running"):
             found = [(str(await redis.get(name)), None)]
+        elif kind.startswith("user:") and ":manual:" in kind:
+            found = [(str(await redis.get(name)), int(await redis.pttl(name)))]
         indexes.setdefault(kind, []).extend(found)
     return indexes
 
@@ -93,6 +95,10 @@ async def _write_legacy_index(
     elif kind.startswith("user:") and kind.endswith(":running"):
         [running] = renumbered
         await redis.set(LEGACY.running(user), running)
+    elif kind.startswith("user:") and ":manual:" in kind:
+        [(timer_id, ttl_ms)] = renumbered.items()
+        fingerprint = kind.rpartition(":")[2]
+        await redis.set(f"{LEGACY.prefix}:manual:{user}:{fingerprint}", timer_id, px=ttl_ms)
     elif kind in ("outbox", "outbox:since"):
         name = LEGACY.outbox() if kind == "outbox" else LEGACY.outbox_since()
         await redis.zadd(name, renumbered)
@@ -106,6 +112,9 @@ async def test_timers_of_an_earlier_version_move_and_keep_working(
     make_gateway: GatewayFactory, redis: FakeAsyncRedis
 ) -> None:
     before = await make_gateway(secret_key=SECRET)
+    manual_body = {"task_uuid": "2", "start": "2026-03-02T08:00:00Z", "end": "2026-03-02T09:00:00Z"}
+    manual = await before.request("POST", "/time-trackings", body=manual_body)
+    assert manual.status == 201, manual.body
     running = await before.start()
     recorded = await before.timed(45, "bob", task_uuid="2")
     pending = await before.start("bob", task_uuid="3")
@@ -114,6 +123,10 @@ async def test_timers_of_an_earlier_version_move_and_keep_working(
     await before.stop(pending["id"], "bob", expect=202)
     old_ids = await downgraded(redis)
     assert not [n async for n in redis.scan_iter(match="tg:{b*}")]
+    # What an earlier version leaves about too: an index line of a record that expired, and a
+    # record this version cannot read.
+    await redis.zadd(LEGACY.settled(), {f"{TIMER_ID_BASE + 99}:5:77": 1.0})
+    await redis.hset(LEGACY.timer(TIMER_ID_BASE + 98), mapping={"json": "{}", "version": 1})
     running_id, recorded_id, pending_id = (
         old_ids[running["id"]],
         old_ids[recorded["id"]],
@@ -121,9 +134,16 @@ async def test_timers_of_an_earlier_version_move_and_keep_working(
     )
 
     gw = await make_gateway(secret_key=SECRET)
-    # Nothing is left in the old layout, and the old counter is gone: the next start is a no-op.
-    assert [n async for n in redis.scan_iter(match="tg:timer*")] == []
-    assert not await redis.exists(LEGACY.outbox(), LEGACY.entry_timers(), LEGACY.settled())
+    # Nothing is left in the old layout but the unreadable record, and the old counter is gone:
+    # the next start is a no-op.
+    new_layout = ("tg:{b", "tg:cache:", "tg:analytics-generation:", "tg:legacy-timer-buckets")
+    leftover = [n async for n in redis.scan_iter() if not n.startswith(new_layout)]
+    assert leftover == [LEGACY.timer(TIMER_ID_BASE + 98)]
+    # The manual entry sent again across the upgrade is answered with the first one.
+    mark = gw.mark()
+    again = await gw.request("POST", "/time-trackings", body=manual_body)
+    assert (again.status, again.data["id"]) == (201, old_ids[manual.data["id"]]), again.body
+    assert gw.entry_posts_since(mark) == []
     # Each keeps its id, owner and state.
     assert (await gw.show(running_id)).data["status"] == "running"
     assert_error(await gw.show(running_id, "bob"), 404, "NOT_FOUND")
