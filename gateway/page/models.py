@@ -1,11 +1,14 @@
 """Pydantic models of the page's own endpoints and of a stored page session."""
 
 import datetime as dt
+import re
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from gateway.timers.models import Owner
+
+API_KEY_CHARACTERS = re.compile(r"[!-~]+")
 
 
 class SignInRequest(BaseModel):
@@ -16,6 +19,14 @@ class SignInRequest(BaseModel):
     login: str | None = Field(default=None, min_length=1, max_length=255)
     password: SecretStr | None = Field(default=None, min_length=1, max_length=1024)
     api_key: SecretStr | None = Field(default=None, min_length=1, max_length=255)
+
+    @field_validator("api_key")
+    @classmethod
+    def _a_key_a_header_can_carry(cls, value: SecretStr | None) -> SecretStr | None:
+        # It is sent to Redmine in X-Redmine-API-Key: visible ASCII only (a Redmine key is hex).
+        if value is not None and not API_KEY_CHARACTERS.fullmatch(value.get_secret_value()):
+            raise ValueError("An API key is letters, digits and punctuation, without spaces.")
+        return value
 
     @model_validator(mode="after")
     def _one_way(self) -> Self:

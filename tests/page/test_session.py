@@ -112,6 +112,19 @@ async def test_a_sign_in_form_that_is_not_one_way_is_422(
     assert_error(await page.user().sign_in(**form), 422, "VALIDATION_FAILED")
 
 
+@pytest.mark.parametrize(
+    "api_key", ["abc\ndef", "key with spaces", "ключ", "tab\tkey", "\x7f"], ids=repr
+)
+async def test_an_api_key_no_header_could_carry_is_422_not_a_call_to_redmine(
+    page: PageGateway, api_key: str
+) -> None:
+    """Found by schemathesis: such a key made the call to Redmine fail in the client (502)."""
+    reply = await page.user().sign_in(api_key=api_key)
+    assert_error(reply, 422, "VALIDATION_FAILED")
+    assert "api_key" in str(reply.body["errors"]), reply.body
+    assert await page.session_keys() == []
+
+
 async def test_a_sign_in_that_is_not_json_is_400(page: PageGateway) -> None:
     user = page.user()
     form = {"Content-Type": "application/x-www-form-urlencoded"}
