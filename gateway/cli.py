@@ -259,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         settings.port,
         settings.workers,
         settings.redmine_url.host,
-        "sentinel" if settings.redis_sentinels else "redis" if settings.redis_url else "embedded",
+        settings.store_kind,
     )
     try:
         if settings.workers == 1:

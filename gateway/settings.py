@@ -407,6 +407,15 @@ class Settings(BaseSettings):
         return self.redis_url is not None or self.redis_sentinels is not None
 
     @property
+    def store_kind(self) -> str:
+        """How timers are stored, as the start-up line names it."""
+        if self.redis_cluster:
+            return "cluster"
+        if self.redis_sentinels is not None:
+            return "sentinel"
+        return "redis" if self.redis_url is not None else "embedded"
+
+    @property
     def sentinel_addresses(self) -> list[tuple[str, int]]:
         return [] if self.redis_sentinels is None else sentinel_addresses(self.redis_sentinels)
 

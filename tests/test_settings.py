@@ -183,3 +183,33 @@ def test_sentinel_is_a_shared_redis_for_workers_and_needs_the_secret() -> None:
         {"redmine_url": REDMINE, "workers": 2, "secret_key": "k" * 16, **sentinel}
     )
     assert settings.workers == 2
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        ({"redis_cluster": True}, "GATEWAY_REDIS_CLUSTER needs GATEWAY_REDIS_URL"),
+        (
+            {
+                "redis_cluster": True,
+                "redis_sentinels": SENTINELS,
+                "redis_sentinel_master": "timers",
+            },
+            "GATEWAY_REDIS_CLUSTER needs GATEWAY_REDIS_URL",
+        ),
+        ({"redis_cluster": True, "redis_url": "redis://r:6379/3"}, "database 0 or none"),
+    ],
+)
+def test_cluster_settings_that_do_not_fit_together_are_refused(
+    given: dict[str, object], named: str
+) -> None:
+    with pytest.raises(ValidationError, match=named):
+        Settings.model_validate({"redmine_url": REDMINE, "secret_key": "k" * 16, **given})
+
+
+@pytest.mark.parametrize("url", ["redis://r:7000", "redis://r:7000/0"])
+def test_a_cluster_is_named_by_any_node_and_is_a_shared_store(url: str) -> None:
+    settings = Settings.model_validate(
+        {"redmine_url": REDMINE, "secret_key": "k" * 16, "redis_url": url, "redis_cluster": True}
+    )
+    assert (settings.is_redis_shared, settings.store_kind) == (True, "cluster")
