@@ -1,7 +1,6 @@
 """RedisStore: domain-named methods over redis.asyncio."""
 
 import datetime as dt
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -15,6 +14,7 @@ from gateway.store.caches import Caches
 from gateway.store.keys import Keys
 from gateway.store.members import score, settled_member
 from gateway.store.nodes import StoreClient
+from gateway.store.posting import PostingLocks
 from gateway.store.replication import ReplicaAcks
 from gateway.store.walks import BucketWalks
 from gateway.timers.models import Timer
@@ -50,15 +50,6 @@ class UnreadableTimer(Exception):
 # A manual entry sent again within this long (a client retrying after a lost answer) is answered
 # with the first one instead of becoming a second.
 MANUAL_RETRY_WINDOW_S = 86_400
-# Once its holder's lease has ended, a posting lock is kept this much longer in Redis only so
-# that a dead holder's lock cannot outlive everything.
-POSTING_LOCK_SLACK = dt.timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class PostingLock:
-    user_id: int
-    value: str
 
 
 class RedisStore:
@@ -71,13 +62,13 @@ class RedisStore:
         self._save = redis.register_script(scripts.SAVE_TIMER)
         self._discard = redis.register_script(scripts.DISCARD_TIMER)
         self._claim = redis.register_script(scripts.CLAIM_OUTBOX_ITEM)
-        self._lock_posting = redis.register_script(scripts.LOCK_POSTING)
-        self._release_posting = redis.register_script(scripts.RELEASE_POSTING)
         self._set_aside = redis.register_script(scripts.SET_ASIDE)
         # Reads and sweeps over every bucket (the outbox worker, retention, metrics).
         self.walks = BucketWalks(redis, keys)
         # What the gateway remembers of Redmine for a while, and analytics' generations.
         self.caches = Caches(redis, keys)
+        # Each user's lock on posting to Redmine (one post of a user at a time).
+        self.posting = PostingLocks(redis, keys)
 
     async def is_reachable(self) -> bool:
         return bool(await self._redis.ping())
@@ -287,28 +278,6 @@ class RedisStore:
             keys=[self._keys.outbox(bucket)], args=[timer_id, score(now), score(until)]
         )
         return bool(claimed)
-
-    async def lock_posting(
-        self, user_id: int, timer_id: int, now: dt.datetime, until: dt.datetime
-    ) -> PostingLock | None:
-        """Takes the user's posting lock until `until` (the gateway's clock); None when another
-        post of this user holds it."""
-        value = f"{timer_id}:{secrets.token_hex(8)}:{score(until)}"
-        expiry_ms = max(1, int(((until - now) + POSTING_LOCK_SLACK).total_seconds() * 1000))
-        taken: int = await self._lock_posting(
-            keys=[self._keys.posting(user_id)], args=[value, score(now), expiry_ms]
-        )
-        return PostingLock(user_id, value) if taken else None
-
-    async def is_posting(self, user_id: int, timer_id: int, now: dt.datetime) -> bool:
-        held = await self._redis.get(self._keys.posting(user_id))
-        if held is None:
-            return False
-        holder, _, rest = str(held).partition(":")
-        return holder == str(timer_id) and float(rest.rpartition(":")[2]) > score(now)
-
-    async def unlock_posting(self, lock: PostingLock) -> None:
-        await self._release_posting(keys=[self._keys.posting(lock.user_id)], args=[lock.value])
 
     async def set_aside(self, timer_id: int) -> bool:
         """Takes an unreadable item out of the outbox into a set operators can inspect."""

@@ -92,7 +92,7 @@ class Recorder:
             return read.timer
         # One post per user at a time: until an entry is recorded, another attempt of the same
         # user could take it for one that its own lost answer left behind.
-        lock = await self._store.lock_posting(read.timer.user.id, timer_id, now, until)
+        lock = await self._store.posting.lock(read.timer.user.id, timer_id, now, until)
         if lock is None:
             log.info("timer post waits for another post of its user timer=%s", timer_id)
             return await self._requeue(read, now + BUSY_RETRY)
@@ -100,7 +100,7 @@ class Recorder:
             return await self._post_and_settle(read, api_key, now)
         finally:
             try:
-                await self._store.unlock_posting(lock)
+                await self._store.posting.unlock(lock)
             except STORE_FAILURES as exc:
                 # It ends with the lease anyway; the outcome of the post must not be lost.
                 log.warning("posting lock left to expire timer=%s error=%s", timer_id, exc)

@@ -183,7 +183,7 @@ class TimerService:
             return
         read = await self._own(caller, timer_id)
         timer = read.timer
-        if timer.status == "pending" and await self._store.is_posting(
+        if timer.status == "pending" and await self._store.posting.is_held(
             caller.user_id, timer_id, self._clock.now()
         ):
             raise Conflict("The entry is being posted to Redmine right now; try again.")

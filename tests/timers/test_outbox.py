@@ -175,11 +175,11 @@ async def test_a_pending_entry_being_posted_cannot_be_deleted(gw: Gateway) -> No
     store = gw.app[STORE]
     # Another replica holds the user's posting lock for this very entry.
     now = gw.clock.now()
-    lock = await store.lock_posting(ALICE, pending["id"], now, now + dt.timedelta(seconds=60))
+    lock = await store.posting.lock(ALICE, pending["id"], now, now + dt.timedelta(seconds=60))
     assert lock is not None
     reply = await gw.request("DELETE", f"/time-trackings/{pending['id']}")
     assert_error(reply, 409, "CONFLICT")
-    await store.unlock_posting(lock)
+    await store.posting.unlock(lock)
     assert (await gw.request("DELETE", f"/time-trackings/{pending['id']}")).status == 204
 
 
@@ -189,13 +189,13 @@ async def test_one_entry_of_a_user_is_posted_at_a_time(gw: Gateway) -> None:
     gw.clock.advance(seconds=5)
     # Another of alice's entries is being posted elsewhere: this one waits its turn.
     now = gw.clock.now()
-    lock = await store.lock_posting(ALICE, 1, now, now + dt.timedelta(seconds=60))
+    lock = await store.posting.lock(ALICE, 1, now, now + dt.timedelta(seconds=60))
     assert lock is not None
     mark = gw.mark()
     assert await gw.run_outbox() == 1
     assert gw.entry_posts_since(mark) == []
     assert (await gw.show(pending["id"])).data["status"] == "pending"
-    await store.unlock_posting(lock)
+    await store.posting.unlock(lock)
     gw.clock.advance(seconds=1)
     assert await gw.run_outbox() == 1
     await assert_recorded_once(gw, pending["id"])

@@ -189,13 +189,13 @@ async def test_an_attempt_that_overruns_its_lease_gives_way_without_posting_twic
 async def test_a_posting_lock_is_released_only_by_its_own_holder(gw: Gateway) -> None:
     store = gw.app[STORE]
     now = gw.clock.now()
-    first = await store.lock_posting(ALICE, 7, now, now + dt.timedelta(seconds=60))
+    first = await store.posting.lock(ALICE, 7, now, now + dt.timedelta(seconds=60))
     assert first is not None
-    assert await store.lock_posting(ALICE, 7, now, now + dt.timedelta(seconds=60)) is None
+    assert await store.posting.lock(ALICE, 7, now, now + dt.timedelta(seconds=60)) is None
     later = now + dt.timedelta(seconds=61)  # the first holder overran its lease
-    second = await store.lock_posting(ALICE, 7, later, later + dt.timedelta(seconds=60))
+    second = await store.posting.lock(ALICE, 7, later, later + dt.timedelta(seconds=60))
     assert second is not None
-    await store.unlock_posting(first)  # the overrunning holder finishes late
-    assert await store.is_posting(ALICE, 7, later)
-    await store.unlock_posting(second)
-    assert not await store.is_posting(ALICE, 7, later)
+    await store.posting.unlock(first)  # the overrunning holder finishes late
+    assert await store.posting.is_held(ALICE, 7, later)
+    await store.posting.unlock(second)
+    assert not await store.posting.is_held(ALICE, 7, later)

@@ -6,7 +6,7 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from gateway.appkeys import STORE
-from gateway.store.redis import RedisStore
+from gateway.store.posting import PostingLocks
 from tests.timers.conftest import ALICE, Gateway
 
 
@@ -26,10 +26,10 @@ async def test_a_lock_that_cannot_be_released_does_not_hide_the_recorded_entry(
     started = await gw.start()
     gw.clock.advance(minutes=30)
 
-    async def unlock_fails(store: RedisStore, lock: Any) -> None:
+    async def unlock_fails(locks: PostingLocks, lock: Any) -> None:
         raise RedisConnectionError("Connection reset by peer")
 
-    monkeypatch.setattr(RedisStore, "unlock_posting", unlock_fails)
+    monkeypatch.setattr(PostingLocks, "unlock", unlock_fails)
     recorded = await gw.stop(started["id"])
     assert recorded["status"] == "recorded"
     [entry] = gw.redmine.entries_for(ALICE)
