@@ -124,8 +124,7 @@ class ReplicaAcks:
         if int(acknowledged) >= 1:
             return result
         if not await self._has_replicas(name, node, fresh=True):
-            # Its replica went away (or this is a new master without one yet): nothing to wait for.
-            log.warning("redis write not replicated: the master has no online replica")
+            # Its replica went away (said once, by _has_replicas): nothing could acknowledge it.
             return result
         raise ReplicaAckTimeout(
             f"no replica acknowledged the write within {self._wait_ms} ms "
@@ -154,8 +153,15 @@ class ReplicaAcks:
         if fresh or checked_at is None or now - checked_at >= REPLICAS_CHECK_S:
             # Set first: writes arriving while this read is under way use the last count.
             self._replicas[name] = (now, replicas)
-            replicas = await self._online_replicas(node)
+            before, replicas = replicas, await self._online_replicas(node)
             self._replicas[name] = (now, replicas)
+            if before > 0 and replicas == 0:
+                # A replica lost, or a master just promoted: a failover now would lose writes.
+                log.warning("redis master has no online replica, writes not waited node=%s", name)
+            elif checked_at is None and replicas == 0:
+                log.info("redis master has no online replica, writes not waited node=%s", name)
+            elif before == 0 and replicas > 0:
+                log.info("redis master has an online replica, writes waited node=%s", name)
         return replicas > 0
 
     async def _online_replicas(self, node: Redis) -> int:

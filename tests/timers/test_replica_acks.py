@@ -180,6 +180,7 @@ async def test_a_replica_that_went_away_is_not_waited_for(
     redmine_api: FakeRedmineApi,
     clock: ManualClock,
     aiohttp_client: AiohttpClient,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     cluster = sentinel_cluster(servers, redmine_api, clock, aiohttp_client)
     client = await replica_of(cluster)
@@ -198,6 +199,9 @@ async def test_a_replica_that_went_away_is_not_waited_for(
     status, stopped = await stop(client, cluster.key_of("bob"), timer_id)
     assert (status, stopped["data"]["status"]) == (200, "recorded"), stopped
     assert await wait_calls(servers.master.url) == waits + 1
+    # Said once, when it was found gone: a failover now could lose what is written.
+    warned = [r for r in caplog.records if "no online replica, writes not waited" in r.message]
+    assert [r.levelname for r in warned] == ["WARNING"]
 
 
 async def test_a_replica_that_joins_is_waited_for_once_the_count_is_read_again(
