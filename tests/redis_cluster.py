@@ -173,9 +173,11 @@ class RedisClusterServers:
                 moved += len(keys)
                 if pace_s:
                     await asyncio.sleep(pace_s)  # pacing the move, not waiting for anything
-            for node in nodes:
-                if node.is_live_master:
-                    await ask(node.port, "CLUSTER", "SETSLOT", slot, "NODE", target.node_id)
+            # The documented order: the importing master first, then the source, then the rest,
+            # so no client is sent back and forth between the two meanwhile.
+            others = [n for n in nodes if n.is_live_master and n.port not in (to_port, source.port)]
+            for node in (target, source, *others):
+                await ask(node.port, "CLUSTER", "SETSLOT", slot, "NODE", target.node_id)
         return moved
 
 
@@ -215,6 +217,8 @@ async def _started_node(binary: str, workdir: Path) -> RedisServer:
             *("--cluster-enabled", "yes"),
             *("--cluster-config-file", str(home / "nodes.conf")),
             *("--cluster-node-timeout", str(NODE_TIMEOUT_MS)),
+            # A master syncs a new replica at once instead of waiting 5 s for others to join.
+            *("--repl-diskless-sync-delay", "0"),
         ),
     )
     if not await server.start():
