@@ -113,18 +113,28 @@ class RedisClusterServers:
         return owner
 
     async def is_ok(self) -> bool:
-        """Every live node says the cluster is ok, every slot is covered by a live master and
-        every live replica's link to its master is up."""
+        """Every live node says the cluster is ok and sees the same roles (a node just made a
+        replica is listed as a master by the others until gossip catches up), every live master
+        serves slots and they cover all, and every live replica's link to its master is up."""
         try:
+            views = set()
             for port in self.live_ports():
                 info = await ask(port, "CLUSTER", "INFO")
                 if "cluster_state:ok" not in str(info):
                     return False
+                seen = parsed_nodes(await ask(port, "CLUSTER", "NODES"))
+                views.add(frozenset((n.node_id, n.is_live_master) for n in seen))
             nodes = await self.nodes()
         except RedisError:
             return False
-        covered = sum(len(node.slots) for node in nodes if node.is_live_master)
-        return covered == 16384 and await self._replicas_linked(nodes)
+        masters = [node for node in nodes if node.is_live_master]
+        covered = sum(len(node.slots) for node in masters)
+        return (
+            len(views) == 1
+            and all(node.slots for node in masters)
+            and covered == 16384
+            and await self._replicas_linked(nodes)
+        )
 
     async def _replicas_linked(self, nodes: list[NodeLine]) -> bool:
         for node in nodes:
