@@ -61,17 +61,17 @@ def parsed_nodes(text: str) -> list[NodeLine]:
     return lines
 
 
-async def ask(port: int, *command: Any) -> Any:
-    async with Redis(host=HOST, port=port, decode_responses=True) as client:
+async def ask(port: int, *command: Any, password: str | None = None) -> Any:
+    async with Redis(host=HOST, port=port, password=password, decode_responses=True) as client:
         pipe = client.pipeline(transaction=False)
         pipe.execute_command(*command)
         [answer] = await pipe.execute()
         return answer
 
 
-async def commands_run(port: int, *names: str) -> int:
+async def commands_run(port: int, *names: str, password: str | None = None) -> int:
     """How often the node ran these commands since it started."""
-    async with Redis(host=HOST, port=port, decode_responses=True) as client:
+    async with Redis(host=HOST, port=port, password=password, decode_responses=True) as client:
         stats = await client.info("commandstats")
     return sum(int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in names)
 
@@ -87,10 +87,21 @@ class RedisClusterServers:
     def __init__(self, servers: list[RedisServer]) -> None:
         self.servers = {server.port: server for server in servers}
         self._killed: set[int] = set()
+        self.password: str | None = None  # once `require_password` has set one
 
     @property
     def url(self) -> str:
-        return f"redis://{HOST}:{self.live_ports()[0]}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}{HOST}:{self.live_ports()[0]}/0"
+
+    async def require_password(self, password: str) -> None:
+        """Every node asks its clients for `password` from now on, replicas their masters too
+        (set after the cluster is made: redis-cli and the start-up PING stay plain)."""
+        for port in self.live_ports():
+            await ask(port, "CONFIG", "SET", "masterauth", password)
+        for port in self.live_ports():
+            await ask(port, "CONFIG", "SET", "requirepass", password)
+        self.password = password
 
     def settings(self) -> dict[str, Any]:
         return {"redis_url": self.url, "redis_cluster": True}
@@ -103,7 +114,9 @@ class RedisClusterServers:
 
     async def nodes(self) -> list[NodeLine]:
         """CLUSTER NODES as a live node sees it."""
-        return parsed_nodes(await ask(self.live_ports()[0], "CLUSTER", "NODES"))
+        return parsed_nodes(
+            await ask(self.live_ports()[0], "CLUSTER", "NODES", password=self.password)
+        )
 
     async def masters(self) -> list[NodeLine]:
         return [node for node in await self.nodes() if node.is_live_master]
@@ -119,10 +132,10 @@ class RedisClusterServers:
         try:
             views = set()
             for port in self.live_ports():
-                info = await ask(port, "CLUSTER", "INFO")
+                info = await ask(port, "CLUSTER", "INFO", password=self.password)
                 if "cluster_state:ok" not in str(info):
                     return False
-                seen = parsed_nodes(await ask(port, "CLUSTER", "NODES"))
+                seen = parsed_nodes(await ask(port, "CLUSTER", "NODES", password=self.password))
                 views.add(frozenset((n.node_id, n.is_live_master) for n in seen))
             nodes = await self.nodes()
         except RedisError:
@@ -139,9 +152,9 @@ class RedisClusterServers:
     async def _replicas_linked(self, nodes: list[NodeLine]) -> bool:
         for node in nodes:
             if "slave" in node.flags and node.port not in self._killed:
-                async with Redis(host=HOST, port=node.port, decode_responses=True) as client:
-                    if (await client.info("replication")).get("master_link_status") != "up":
-                        return False
+                replication = await ask(node.port, "INFO", "replication", password=self.password)
+                if replication.get("master_link_status") != "up":
+                    return False
         return True
 
     async def kill(self, port: int) -> None:

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import pytest
 from redis.asyncio import Redis
 from redis.crc import key_slot
+from redis.exceptions import AuthenticationError
 
 from gateway.settings import Settings
 from gateway.store.buckets import bucket_of_user
@@ -25,11 +26,13 @@ from tests.redis_cluster import (
     NodeLine,
     RedisClusterServers,
     ask,
+    commands_run,
     errors_answered,
     running_cluster,
 )
 
 USER = 5
+PASSWORD = "cluster-secret"
 WAIT_MS = 2000
 SETTLED_S = 1.0  # the split state is held this long before the move completes
 
@@ -127,3 +130,30 @@ async def test_writes_follow_their_slot_as_it_moves(cluster: RedisClusterServers
             is not None
         )
         assert (await store.timer(first.id)).timer.status == "failed"
+
+
+async def test_a_cluster_with_a_password_takes_writes_waited_for_on_every_master(
+    cluster: RedisClusterServers,
+) -> None:
+    """The password in GATEWAY_REDIS_URL reaches every node the gateway writes to directly (the
+    masters its WAITs go to), not only the cluster client's own connections."""
+    await cluster.require_password(PASSWORD)
+    keys = Keys(f"pw-{uuid.uuid4().hex[:8]}")
+    settings = Settings(
+        redmine_url="http://127.0.0.1:1/", secret_key="x" * 32, **cluster.settings()
+    )
+    masters_written: set[int] = set()
+    async with connected_redis(settings) as client, acks_closed(client) as acks:
+        store = RedisStore(client, keys, acks)
+        for user in range(1, 65):  # a user in every bucket: every master is written to
+            timer = running_timer(await store.next_timer_id(user)).model_copy(
+                update={"user": Owner(id=user, username=f"u{user}", name=f"U {user}")}
+            )
+            assert await store.create_timer(timer, exclusive=True) is None
+            slot = key_slot(keys.timer_ids(bucket_of_user(user)).encode())
+            masters_written.add((await cluster.master_of_slot(slot)).port)
+    assert len(masters_written) == 3
+    for master in await cluster.masters():
+        assert await commands_run(master.port, "wait", password=PASSWORD) > 0
+    with pytest.raises(AuthenticationError):  # and without it, a node refuses
+        await ask(cluster.live_ports()[0], "PING")
