@@ -31,6 +31,19 @@ class Figures:
     def bad_5xx(self) -> int:
         return sum(n for status, n in self.server_errors.items() if status not in ALLOWED_5XX)
 
+    def failures(self) -> dict[str, int]:
+        """Each way the run could have lost, doubled or mangled an hour, counted: all zero when
+        every acknowledged entry is exactly once in Redmine."""
+        return {
+            "lost": len(self.lost),
+            "duplicated": len(self.duplicated),
+            "wrong hours": len(self.wrong_hours),
+            "pending after settling": len(self.pending),
+            "5xx other than 503": self.bad_5xx,
+            "tracebacks": self.tracebacks,
+            "accepted minus entries in Redmine": self.accepted - self.entries,
+        }
+
     @property
     def passed(self) -> bool:
         return (

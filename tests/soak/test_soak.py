@@ -20,13 +20,5 @@ async def test_a_short_soak_loses_and_doubles_nothing(tmp_path: Path) -> None:
     figures = result.figures
     assert all(result.injected.get(kind) for kind in FAULT_KINDS), report
     assert figures.accepted > 0, report
-    observed = {
-        "lost": len(figures.lost),
-        "duplicated": len(figures.duplicated),
-        "wrong hours": len(figures.wrong_hours),
-        "pending after settling": len(figures.pending),
-        "5xx other than 503": figures.bad_5xx,
-        "tracebacks": figures.tracebacks,
-        "accepted minus entries in Redmine": figures.accepted - figures.entries,
-    }
+    observed = figures.failures()
     assert observed == dict.fromkeys(observed, 0), report
