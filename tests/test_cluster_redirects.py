@@ -20,7 +20,7 @@ from gateway.store.keys import Keys
 from gateway.store.nodes import StoreClient
 from gateway.store.redis import RedisStore
 from gateway.store.replication import ReplicaAcks
-from gateway.timers.models import Owner, Timer
+from gateway.timers.models import Timer
 from tests.realredis import HOST
 from tests.redis_cluster import (
     NodeLine,
@@ -30,6 +30,7 @@ from tests.redis_cluster import (
     errors_answered,
     running_cluster,
 )
+from tests.timers.records import a_timer
 
 USER = 5
 PASSWORD = "cluster-secret"
@@ -54,18 +55,8 @@ async def acks_closed(client: StoreClient) -> AsyncIterator[ReplicaAcks]:
         await acks.aclose()
 
 
-def running_timer(timer_id: int) -> Timer:
-    now = dt.datetime.now(dt.UTC)
-    return Timer(
-        id=timer_id,
-        user=Owner(id=USER, username="alice", name="Alice"),
-        task_uuid="1",
-        issue_id=1,
-        project_id=1,
-        project_slug="p",
-        started_at=now,
-        created_at=now,
-    )
+def running_timer(timer_id: int, user_id: int = USER) -> Timer:
+    return a_timer(timer_id, user_id, dt.datetime.now(dt.UTC))
 
 
 async def replica_of(cluster: RedisClusterServers, master: NodeLine) -> int:
@@ -146,9 +137,7 @@ async def test_a_cluster_with_a_password_takes_writes_waited_for_on_every_master
     async with connected_redis(settings) as client, acks_closed(client) as acks:
         store = RedisStore(client, keys, acks)
         for user in range(1, 65):  # a user in every bucket: every master is written to
-            timer = running_timer(await store.next_timer_id(user)).model_copy(
-                update={"user": Owner(id=user, username=f"u{user}", name=f"U {user}")}
-            )
+            timer = running_timer(await store.next_timer_id(user), user)
             assert await store.create_timer(timer, exclusive=True) is None
             slot = key_slot(keys.timer_ids(bucket_of_user(user)).encode())
             masters_written.add((await cluster.master_of_slot(slot)).port)

@@ -9,22 +9,19 @@ from fakeredis import FakeAsyncRedis
 
 from gateway.store.keys import Keys
 from gateway.store.redis import RedisStore, Retention
-from gateway.timers.models import Owner, Portion, Timer
+from gateway.timers.models import Portion, Timer
 from tests.keyspace import Keyspace
+from tests.timers.records import a_timer
 
 USER = 5
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 
 
 def manual_entry(timer_id: int) -> Timer:
-    return Timer(
-        id=timer_id,
-        user=Owner(id=USER, username="alice", name="Alice"),
-        task_uuid="1",
-        issue_id=1,
-        project_id=1,
-        project_slug="p",
-        started_at=NOW - dt.timedelta(hours=1),
+    return a_timer(
+        timer_id,
+        USER,
+        NOW - dt.timedelta(hours=1),
         ended_at=NOW,
         created_at=NOW,
         is_manual=True,

@@ -14,12 +14,13 @@ from redis.asyncio import Redis
 from gateway.store.buckets import bucket_of_user, bucketed_timer_id
 from gateway.store.keys import Keys
 from gateway.store.redis import RedisStore, Retention
-from gateway.timers.models import Owner, Portion, Timer
+from gateway.timers.models import Portion, Timer
 from tests.clock import ManualClock
 from tests.fakes.redmine import Canned
 from tests.fakes.redmine_api import FakeRedmineApi
 from tests.keyspace import Keyspace
 from tests.realredis import RedisServer, running_redis
+from tests.timers.records import a_timer
 from tests.timers.replicas import (
     ALICE_ID,
     Cluster,
@@ -85,16 +86,11 @@ async def test_recorded_records_carry_the_retention_as_ttl_and_others_none(
 
 def recorded_timer(timer_id: int, entry_id: int, now: dt.datetime) -> Timer:
     day = now.date()
-    return Timer(
-        id=timer_id,
-        user=Owner(id=ALICE_ID, username="alice", name="Alice Tester"),
-        task_uuid="1",
-        issue_id=1,
-        project_id=1,
-        project_slug="ecookbook",
-        started_at=now - dt.timedelta(minutes=30),
+    return a_timer(
+        timer_id,
+        ALICE_ID,
+        now - dt.timedelta(minutes=30),
         ended_at=now,
-        created_at=now - dt.timedelta(minutes=30),
         status="recorded",
         duration_seconds=1800,
         portions=(Portion(spent_on=day, minutes=30, hours=Decimal("0.5"), entry_id=entry_id),),
