@@ -13,7 +13,6 @@ they would go on writing the old layout.
 
 import asyncio
 import logging
-from dataclasses import dataclass
 
 from gateway.store import scripts
 from gateway.store.buckets import bucket_of_user
@@ -28,18 +27,11 @@ log = logging.getLogger(__name__)
 SCAN_COUNT = 500
 
 
-@dataclass(frozen=True)
-class Migrated:
-    moved: int
-    unreadable: list[int]  # left where they were, under the old layout's names
-    fingerprints: int
-
-
-async def migrate_legacy_layout(redis: StoreClient, keys: Keys) -> Migrated | None:
-    """None when there was nothing to move (the usual start)."""
+async def migrate_legacy_layout(redis: StoreClient, keys: Keys) -> None:
+    """Moves what there is and says so in the log; the usual start finds nothing to move."""
     legacy = LegacyKeys(keys.prefix)
     if not await redis.exists(legacy.timer_ids()):
-        return None
+        return
     move = redis.register_script(scripts.MIGRATE_TIMER)
     moved, unreadable = 0, []
     async for name in redis.scan_iter(match=legacy.timer_pattern(), count=SCAN_COUNT):
@@ -72,7 +64,6 @@ async def migrate_legacy_layout(redis: StoreClient, keys: Keys) -> Migrated | No
         fingerprints,
         len(unreadable),
     )
-    return Migrated(moved, unreadable, fingerprints)
 
 
 def _timer_id(name: str) -> int | None:

@@ -51,7 +51,6 @@ class ReplicaAcks:
     """
 
     def __init__(self, redis: StoreClient, wait_ms: int, moving_s: float = 2.0) -> None:
-        self._redis = redis
         self._nodes = write_nodes(redis, moving_s)
         self._wait_ms = wait_ms
         self._moving_s = moving_s  # GATEWAY_REDIS_TIMEOUT_S
